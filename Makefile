@@ -1,0 +1,46 @@
+# chronicle — `make demo` runs the main job, `make test` checks everything.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+STAMP   = $(VENV)/.installed
+
+.PHONY: demo test lint typecheck unit bench bench-quick clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+## demo: create the archive under events/, import the seed timeline, show it, export it
+demo: $(STAMP)
+	@test -f events/chronicle.db || $(BIN)/chronicle init . --name ecuador-security \
+	  --description "Ecuador's security crisis under President Daniel Noboa, 2023–2025: what happened when, and who says so."
+	$(BIN)/chronicle import seeds/ecuador.toml
+	$(BIN)/chronicle show --since 2023
+	$(BIN)/chronicle verify
+	$(BIN)/chronicle export --format html
+	$(BIN)/chronicle export --format ics
+	$(BIN)/chronicle export --format csv
+
+## test: lint, type-check and run the test suite
+test: lint typecheck unit
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/pytest -q
+
+## bench: the benchmark suite (not part of `make test`); writes benchmarks/RESULTS.md
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+bench-quick: $(STAMP)
+	$(BIN)/python benchmarks/run.py --quick
+
+clean:
+	rm -rf $(VENV) events/chronicle.db* exports/*.html exports/*.ics exports/*.csv

@@ -1,0 +1,315 @@
+"""The application service: what a user can do to an archive, in library form.
+
+The CLI, the tests and any other program use this same API. Every change becomes a
+:class:`~chronicle.model.Draft` appended to the log; nothing here touches SQL.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from chronicle.dates import parse_span
+from chronicle.errors import AmbiguousId, ArchiveNotFound, InvalidInput, UnknownEvent
+from chronicle.model import (
+    Draft,
+    Event,
+    Kind,
+    Provenance,
+    Record,
+    Source,
+    check_id,
+    clean_list,
+    clean_title,
+    slugify,
+)
+from chronicle.query import EventQuery
+from chronicle.store import AppendResult, Head, Store
+
+ARCHIVE_DIR = "events"
+ARCHIVE_FILE = "chronicle.db"
+
+
+def default_author() -> str:
+    """``CHRONICLE_AUTHOR``, else the operating-system user."""
+    author = os.environ.get("CHRONICLE_AUTHOR", "").strip()
+    if author:
+        return author
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no user database (some containers)
+        return "unknown"
+
+
+def archive_url(directory: Path) -> str:
+    return f"sqlite:///{(directory / ARCHIVE_DIR / ARCHIVE_FILE).resolve()}"
+
+
+def locate(db: str | None, cwd: Path | None = None) -> str:
+    """Find the archive like git finds a repository.
+
+    ``--db URL`` / ``CHRONICLE_DB`` first; else the nearest ``events/chronicle.db`` in
+    this directory or a parent.
+    """
+    if db:
+        return db
+    start = (cwd or Path.cwd()).resolve()
+    for directory in (start, *start.parents):
+        if (directory / ARCHIVE_DIR / ARCHIVE_FILE).is_file():
+            return archive_url(directory)
+    raise ArchiveNotFound(
+        f"no archive in {start} or any parent directory; create one with "
+        "`chronicle init` or point to one with --db URL / CHRONICLE_DB"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyReport:
+    entries: int
+    head_hash: str
+    events: int
+
+
+class Archive:
+    """One archive, opened for a given author and origin (the command or file)."""
+
+    def __init__(self, store: Store, *, author: str | None = None, origin: str = "chronicle") -> None:
+        self.store = store
+        self.author = author or default_author()
+        self.origin = origin
+
+    @classmethod
+    def open(cls, url: str, *, author: str | None = None, origin: str = "chronicle") -> Archive:
+        store = Store(url)
+        store.check_schema(writing=False)
+        return cls(store, author=author, origin=origin)
+
+    @classmethod
+    def init(
+        cls,
+        directory: Path | None = None,
+        *,
+        url: str | None = None,
+        name: str | None = None,
+        description: str = "",
+        author: str | None = None,
+        origin: str = "chronicle init",
+    ) -> Archive:
+        """Create an archive under ``directory/events/`` (or at ``url``)."""
+        directory = (directory or Path.cwd()).resolve()
+        name = name if name is not None else directory.name
+        name = slugify(name) if name.strip() else ""
+        if not name:
+            raise InvalidInput("is empty", field="--name", value=name, accepted="a short name, e.g. ecuador-security")
+        store = Store.create(url or archive_url(directory), name=name, description=description)
+        if url is None:
+            (directory / "exports").mkdir(exist_ok=True)
+        return cls(store, author=author, origin=origin)
+
+    def close(self) -> None:
+        self.store.close()
+
+    @property
+    def name(self) -> str:
+        return self.store.meta().get("name", "chronicle")
+
+    @property
+    def description(self) -> str:
+        return self.store.meta().get("description", "")
+
+    def _prov(self, reason: str | None = None) -> Provenance:
+        return Provenance(author=self.author, origin=self.origin, reason=reason)
+
+    # -- writing -----------------------------------------------------------------
+
+    def add(
+        self,
+        *,
+        title: str,
+        date: str,
+        end: str | None = None,
+        description: str = "",
+        tags: tuple[str, ...] | list[str] = (),
+        actors: tuple[str, ...] | list[str] = (),
+        place: str | None = None,
+        sources: tuple[Source, ...] | list[Source] = (),
+        unsourced: bool = False,
+        event_id: str | None = None,
+    ) -> str:
+        """Record a new event; returns its id. A source is required unless ``unsourced``."""
+        payload = recorded_payload(
+            title=title, date=date, end=end, description=description, tags=tags,
+            actors=actors, place=place, sources=sources, unsourced=unsourced,
+        )
+        if event_id is not None:
+            new_id = check_id(event_id)
+            if self.store.existing([new_id]):
+                raise InvalidInput("is taken by another event", field="--id", value=new_id)
+        else:
+            new_id = self._free_id(slugify(payload["title"]))
+        self.store.append([Draft(new_id, Kind.RECORDED, payload, self._prov())])
+        return new_id
+
+    def _free_id(self, base: str) -> str:
+        taken = set(self.store.resolve_prefix(base))
+        if base not in taken:
+            return base
+        number = 2
+        while True:
+            candidate = f"{base}-{number}"
+            if candidate not in taken and not self.store.existing([candidate]):
+                return candidate
+            number += 1
+
+    def revise(self, ref: str, *, reason: str, **changes: Any) -> Event:
+        """Change some fields of an event; only the fields that really change are recorded."""
+        reason = require_reason(reason)
+        event = self.get(ref)
+        payload = revision_payload(event, changes)
+        if not payload:
+            raise InvalidInput(
+                "nothing would change", field="revise", value=event.id,
+                accepted="at least one of --title, --date, --end, --description, --tag, --actor, --place with a new value",
+            )
+        return self._append_one(Draft(event.id, Kind.REVISED, payload, self._prov(reason)))
+
+    def cite(self, ref: str, source: Source, *, reason: str | None = None) -> Event:
+        """Add a source to an event."""
+        event = self.get(ref)
+        return self._append_one(Draft(event.id, Kind.SOURCED, {"source": source.to_dict()}, self._prov(reason)))
+
+    def retract(self, ref: str, *, reason: str) -> Event:
+        event = self.get(ref)
+        return self._append_one(Draft(event.id, Kind.RETRACTED, {}, self._prov(require_reason(reason))))
+
+    def restore(self, ref: str, *, reason: str) -> Event:
+        event = self.get(ref, include_retracted=True)
+        return self._append_one(Draft(event.id, Kind.RESTORED, {}, self._prov(require_reason(reason))))
+
+    def _append_one(self, draft: Draft) -> Event:
+        self.store.append([draft])
+        event = self.store.event(draft.event_id)
+        assert event is not None
+        return event
+
+    def append(self, drafts: list[Draft]) -> AppendResult:
+        return self.store.append(drafts)
+
+    # -- reading -------------------------------------------------------------------
+
+    def resolve(self, ref: str) -> str:
+        """The full id of the one event whose id is ``ref`` or starts with it."""
+        ref = ref.strip()
+        if not ref:
+            raise UnknownEvent("is empty", field="id", value=ref)
+        matches = self.store.resolve_prefix(ref)
+        if ref in matches:
+            return ref
+        if not matches:
+            raise UnknownEvent("no event has this id", field="id", value=ref, accepted="an id shown by `chronicle show`")
+        if len(matches) > 1:
+            shown = ", ".join(matches[:10]) + (", …" if len(matches) > 10 else "")
+            raise AmbiguousId(f"matches several events: {shown}", field="id", value=ref, accepted="a longer prefix")
+        return matches[0]
+
+    def get(self, ref: str, *, as_of: str | None = None, include_retracted: bool = True) -> Event:
+        event_id = self.resolve(ref)
+        moment = EventQuery.parse(as_of=as_of).as_of if as_of else None
+        event = self.store.event(event_id, as_of=moment)
+        if event is None:
+            raise UnknownEvent("did not exist at that time", field="id", value=event_id)
+        return event
+
+    def show(self, query: EventQuery = EventQuery()) -> Iterator[Event]:
+        return self.store.events(query)
+
+    def count(self, query: EventQuery = EventQuery()) -> int:
+        return self.store.count(query)
+
+    def history(self, ref: str) -> Iterator[Record]:
+        return self.store.records(event_id=self.resolve(ref))
+
+    def log(self, *, after: int = 0, limit: int | None = None) -> Iterator[Record]:
+        return self.store.records(after_seq=after, limit=limit)
+
+    def head(self) -> Head:
+        return self.store.head()
+
+    def verify(self, *, progress: Callable[[int], None] | None = None) -> VerifyReport:
+        head = self.store.verify(progress=progress)
+        return VerifyReport(head.count, head.hash, self.store.count(EventQuery(include_retracted=True)))
+
+
+def require_reason(reason: str | None) -> str:
+    text = (reason or "").strip()
+    if not text:
+        raise InvalidInput("is required", field="--reason", value=reason, accepted="a short sentence saying why")
+    return text
+
+
+def recorded_payload(
+    *,
+    title: str,
+    date: str,
+    end: str | None = None,
+    description: str | None = "",
+    tags: tuple[str, ...] | list[str] = (),
+    actors: tuple[str, ...] | list[str] = (),
+    place: str | None = None,
+    sources: tuple[Source, ...] | list[Source] = (),
+    unsourced: bool = False,
+) -> dict[str, Any]:
+    """Validate a new event's fields and return its canonical ``recorded`` payload."""
+    span = parse_span(date, end)
+    if not sources and not unsourced:
+        raise InvalidInput(
+            "an event needs a source", field="--source", value=None,
+            accepted="--source URL, or --unsourced to record it explicitly without one",
+        )
+    if sources and unsourced:
+        raise InvalidInput("contradicts the sources given", field="--unsourced", value=True)
+    return {
+        "title": clean_title(title),
+        "date": span.start.edtf,
+        "end": span.end_edtf,
+        "description": (description or "").strip(),
+        "tags": list(clean_list(list(tags), field="tags")),
+        "actors": list(clean_list(list(actors), field="actors")),
+        "place": (place or "").strip() or None,
+        "sources": [s.to_dict() for s in sources],
+        "unsourced": bool(unsourced),
+    }
+
+
+def revision_payload(event: Event, changes: dict[str, Any]) -> dict[str, Any]:
+    """The fields of ``changes`` that differ from ``event``, validated and canonical."""
+    payload: dict[str, Any] = {}
+    given = {k: v for k, v in changes.items() if v is not None}
+    if "title" in given:
+        title = clean_title(given["title"])
+        if title != event.title:
+            payload["title"] = title
+    if "date" in given or "end" in given:
+        date = given.get("date", event.date)
+        end = given.get("end", event.end)
+        span = parse_span(date, end or None)
+        if span.start.edtf != event.date:
+            payload["date"] = span.start.edtf
+        if span.end_edtf != event.end:
+            payload["end"] = span.end_edtf
+    if "description" in given and given["description"].strip() != event.description:
+        payload["description"] = given["description"].strip()
+    for name in ("tags", "actors"):
+        if name in given:
+            values = clean_list(list(given[name]), field=name)
+            if values != getattr(event, name):
+                payload[name] = list(values)
+    if "place" in given:
+        place = given["place"].strip() or None
+        if place != event.place:
+            payload["place"] = place
+    return payload

@@ -1,0 +1,106 @@
+"""How things look on a terminal: small pure functions, colour only when it is wanted."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterable
+from typing import Any
+
+import click
+
+from chronicle.model import Event, Record
+
+
+def use_colour() -> bool:
+    """Colour only on a terminal, and never when ``NO_COLOR`` is set (no-color.org)."""
+    return "NO_COLOR" not in os.environ and sys.stdout.isatty()
+
+
+def style(text: str, **kwargs: Any) -> str:
+    return click.style(text, **kwargs) if use_colour() else text
+
+
+def event_line(event: Event, width: int = 26) -> str:
+    """``9 Jan 2024              tc-television-attack  Armed gang takes over …``"""
+    date = event.span.render()
+    status = " [retracted]" if event.status.value == "retracted" else ""
+    return f"{style(date.ljust(width), fg='cyan')} {style(event.id, fg='yellow')}  {event.title}{status}"
+
+
+def event_detail(event: Event) -> str:
+    lines = [
+        style(event.title, bold=True),
+        f"  id:          {event.id}",
+        f"  date:        {event.span.render()}   (EDTF {event.span.edtf}, {event.span.precision.label} precision"
+        + (", approximate" if event.span.approximate else "")
+        + (", uncertain" if event.span.uncertain else "") + ")",
+        f"  status:      {event.status.value}" + (f" — {event.status_reason}" if event.status_reason else ""),
+    ]
+    if event.place:
+        lines.append(f"  place:       {event.place}")
+    if event.tags:
+        lines.append(f"  tags:        {', '.join(event.tags)}")
+    if event.actors:
+        lines.append(f"  actors:      {', '.join(event.actors)}")
+    if event.description:
+        lines.append("  description:")
+        lines += [f"    {line}" for line in event.description.splitlines()]
+    if event.sources:
+        lines.append("  sources:")
+        for number, source in enumerate(event.sources, 1):
+            lines.append(f"    [{number}] {source.label}")
+            if source.url and source.url != source.label:
+                lines.append(f"        {source.url}")
+            extras = [
+                f"published {source.published}" if source.published else "",
+                f"accessed {source.accessed}" if source.accessed else "",
+                f"archived {source.archived_url}" if source.archived_url else "",
+            ]
+            if any(extras):
+                lines.append("        " + "; ".join(e for e in extras if e))
+            if source.quote:
+                lines.append(f"        “{source.quote}”")
+    elif event.unsourced:
+        lines.append("  sources:     none (recorded as unsourced)")
+    lines.append(f"  history:     {len(event.history)} record(s), revised {event.revisions} time(s)")
+    for entry in event.history:
+        what = f" ({', '.join(entry.changed)})" if entry.changed else ""
+        why = f" — {entry.reason}" if entry.reason else ""
+        lines.append(f"    #{entry.seq} {entry.recorded_at} {entry.kind.value}{what} by {entry.author}{why}")
+    return "\n".join(lines)
+
+
+def record_line(record: Record, *, short_hash: bool = True) -> str:
+    digest = record.hash[:12] if short_hash else record.hash
+    reason = f" — {record.reason}" if record.reason else ""
+    return (
+        f"{style(str(record.seq).rjust(6), fg='green')} {digest} {record.recorded_at} "
+        f"{record.kind.value:<9} {style(record.event_id, fg='yellow')} by {record.author}{reason}"
+    )
+
+
+def record_history(record: Record) -> str:
+    """One record of ``chronicle history``: what changed, who, when, why, from where."""
+    head = f"#{record.seq} {record.recorded_at} {record.kind.value} by {record.author}"
+    lines = [style(head, bold=True)]
+    if record.reason:
+        lines.append(f"  why:    {record.reason}")
+    lines.append(f"  from:   {record.origin}")
+    for key, value in sorted(record.payload.items()):
+        if key == "sources" and not value:
+            continue
+        lines.append(f"  {key}: {json.dumps(value, ensure_ascii=False)}")
+    lines.append(f"  hash:   {record.hash}")
+    return "\n".join(lines)
+
+
+def json_array(items: Iterable[dict[str, Any]]) -> Iterable[str]:
+    """A JSON array, streamed one element at a time."""
+    first = True
+    yield "["
+    for item in items:
+        yield ("\n  " if first else ",\n  ") + json.dumps(item, ensure_ascii=False, sort_keys=True)
+        first = False
+    yield "\n]\n" if not first else "]\n"

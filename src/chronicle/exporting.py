@@ -1,0 +1,98 @@
+"""Export an archive's events (or its log) to a file or stream, in any registered format.
+
+The file is written next to its destination and renamed into place at the end, so a
+failed export never leaves half a calendar where a good one was.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from chronicle import __version__
+from chronicle.archive import Archive
+from chronicle.formats import EXTENSIONS, ExportContext, ExportStats, exporter
+from chronicle.query import EventQuery
+
+
+@dataclass(frozen=True, slots=True)
+class ExportResult:
+    path: str
+    """Where it went; ``-`` for standard output."""
+    stats: ExportStats
+
+
+def default_path(archive: Archive, fmt: str, root: Path | None = None) -> Path:
+    """``exports/<archive-name>.<ext>`` beside the archive's ``events/`` folder."""
+    base = root or _archive_root(archive) or Path.cwd()
+    return base / "exports" / f"{archive.name}.{EXTENSIONS[fmt]}"
+
+
+def _archive_root(archive: Archive) -> Path | None:
+    from chronicle.dialects import sqlite_path
+
+    path = sqlite_path(archive.store.url)
+    return path.parent.parent if path is not None else None
+
+
+def context(archive: Archive, query: EventQuery) -> ExportContext:
+    head = archive.head()
+    return ExportContext(
+        name=archive.name,
+        description=archive.description,
+        filters=query.describe(),
+        count=archive.count(query),
+        head_seq=head.count,
+        head_hash=head.hash,
+        as_of=head.recorded_at,
+        version=__version__,
+    )
+
+
+def export(
+    archive: Archive,
+    fmt: str,
+    query: EventQuery,
+    output: str | None = None,
+    options: Mapping[str, Any] | None = None,
+) -> ExportResult:
+    """Write ``fmt`` to ``output`` (a path, ``-`` for stdout, None for the default path)."""
+    options = dict(options or {})
+    target = output or str(default_path(archive, fmt))
+    with _open_output(target) as out:
+        if fmt == "jsonl":
+            from chronicle.formats.log_jsonl import export_log
+
+            stats = export_log(archive.log(), out, context(archive, query), options)
+        else:
+            write = exporter(fmt)
+            stats = write(archive.show(query), out, context(archive, query), options)
+    return ExportResult(target, stats)
+
+
+@contextmanager
+def _open_output(target: str) -> Iterator[TextIO]:
+    if target == "-":
+        stream = open(sys.stdout.fileno(), "w", encoding="utf-8", newline="", closefd=False)
+        try:
+            yield stream
+        finally:
+            stream.flush()
+        return
+    path = Path(target)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with open(handle, "w", encoding="utf-8", newline="") as stream:
+            yield stream
+        os.chmod(temp, 0o644)
+        os.replace(temp, path)
+    except BaseException:
+        os.unlink(temp)
+        raise

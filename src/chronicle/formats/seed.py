@@ -1,0 +1,174 @@
+"""The project's own human-written seed format: TOML, read by the standard library.
+
+::
+
+    [archive]                      # optional: used by `chronicle init --from`
+    name = "ecuador-security"
+
+    [sources.rs]                   # named sources, cited by key
+    url = "https://…"
+    publisher = "Responsible Statecraft"
+    published = "2025-02-19/2025-04-13"
+
+    [[events]]
+    id = "noboa-takes-office"
+    title = "Noboa takes office as president"
+    date = "2023-10"
+    tags = ["politics"]
+    sources = ["rs"]               # keys of [sources], or inline tables
+
+      [[events.revisions]]         # later corrections, each with its reason
+      reason = "The inauguration was on 23 November 2023"
+      date = "2023-11-23"
+      sources = [{ url = "https://…", publisher = "AP" }]
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from chronicle.dates import parse_span
+from chronicle.errors import ChronicleError, InvalidInput
+from chronicle.importing import Incoming, Revision, reject_unknown_keys
+from chronicle.model import REVISABLE, Source, make_source
+
+_EVENT_KEYS = (
+    "id", "title", "date", "end", "description", "tags", "actors", "place",
+    "sources", "unsourced", "revisions", "author",
+)
+_SOURCE_KEYS = ("url", "title", "publisher", "published", "accessed", "archived_url", "quote")
+
+
+def read_seed(path: Path) -> tuple[dict[str, str], list[Incoming]]:
+    """Parse and validate the whole file first: a bad seed imports nothing."""
+    where = str(path)
+    try:
+        with open(path, "rb") as handle:
+            data = tomllib.load(handle)
+    except OSError as error:
+        raise InvalidInput(f"cannot be read ({error.strerror})", field="file", value=where) from None
+    except UnicodeDecodeError:
+        raise InvalidInput("is not valid UTF-8", field="file", value=where) from None
+    except tomllib.TOMLDecodeError as error:
+        raise InvalidInput(f"is not valid TOML ({error})", field="file", value=where) from None
+    reject_unknown_keys(data, ("archive", "sources", "events"), where=where)
+    archive = data.get("archive", {})
+    _expect(archive, dict, "archive", where)
+    named_raw = data.get("sources", {})
+    _expect(named_raw, dict, "sources", where)
+    named = {key: _source(value, f"{where}: [sources.{key}]") for key, value in named_raw.items()}
+    events = data.get("events", [])
+    _expect(events, list, "events", where)
+    items = []
+    seen: set[str] = set()
+    for number, raw in enumerate(events, start=1):
+        label = f"{where}: event {number}" + (f" ({raw.get('id')})" if isinstance(raw, dict) and raw.get("id") else "")
+        try:
+            item = _event(raw, named, label)
+        except ChronicleError as error:
+            raise error.located(label) from None
+        if item.event_id in seen:
+            raise InvalidInput("appears twice", field="id", value=item.event_id, where=label)
+        seen.add(item.event_id)
+        items.append(item)
+    return {k: str(v) for k, v in archive.items()}, items
+
+
+def iter_seed(path: Path) -> Iterator[Incoming]:
+    return iter(read_seed(path)[1])
+
+
+def _event(raw: Any, named: dict[str, Source], where: str) -> Incoming:
+    _expect(raw, dict, "event", where)
+    reject_unknown_keys(raw, _EVENT_KEYS, where=where)
+    for key in ("id", "title", "date"):
+        if key not in raw:
+            raise InvalidInput("is missing", field=key, accepted="every event needs id, title and date")
+    for key in ("id", "title", "date", "end", "description", "place", "author"):
+        if key in raw:
+            _expect(raw[key], str, key, where)
+    for key in ("tags", "actors", "sources", "revisions"):
+        if key in raw:
+            _expect(raw[key], list, key, where)
+    if "unsourced" in raw:
+        _expect(raw["unsourced"], bool, "unsourced", where)
+    sources = tuple(_cite(s, named, where) for s in raw.get("sources", []))
+    fields = {
+        "title": raw["title"],
+        "date": raw["date"],
+        "end": raw.get("end"),
+        "description": raw.get("description", ""),
+        "tags": raw.get("tags", []),
+        "actors": raw.get("actors", []),
+        "place": raw.get("place"),
+        "sources": sources,
+        "unsourced": raw.get("unsourced", False),
+    }
+    revisions = tuple(
+        _revision(r, named, f"{where}: revision {n}") for n, r in enumerate(raw.get("revisions", []), 1)
+    )
+    return Incoming(raw["id"], fields, where, revisions, raw.get("author"))
+
+
+def _revision(raw: Any, named: dict[str, Source], where: str) -> Revision:
+    _expect(raw, dict, "revision", where)
+    reject_unknown_keys(raw, (*REVISABLE, "reason", "sources", "author"), where=where)
+    reason = raw.get("reason")
+    if not isinstance(reason, str) or not reason.strip():
+        raise InvalidInput("is required", field="reason", value=reason, where=where,
+                           accepted="a sentence saying why the event changed")
+    changes = {k: raw[k] for k in REVISABLE if k in raw}
+    if "date" in changes or "end" in changes:
+        try:
+            span = parse_span(changes.get("date", "0001"), changes.get("end"))
+        except ChronicleError as error:
+            raise error.located(where) from None
+        if "date" in changes:
+            changes["date"] = span.start.edtf
+        if "end" in changes:
+            changes["end"] = span.end_edtf
+    sources = tuple(_cite(s, named, where) for s in raw.get("sources", []))
+    return Revision(reason.strip(), changes, sources, raw.get("author"))
+
+
+def _cite(raw: Any, named: dict[str, Source], where: str) -> Source:
+    if isinstance(raw, str):
+        if raw not in named:
+            raise InvalidInput("is not a named source", field="sources", value=raw, where=where,
+                               accepted=", ".join(sorted(named)) or "define it under [sources.KEY]")
+        return named[raw]
+    return _source(raw, where)
+
+
+def _source(raw: Any, where: str) -> Source:
+    _expect(raw, dict, "source", where)
+    reject_unknown_keys(raw, _SOURCE_KEYS, where=where)
+    for key, value in raw.items():
+        _expect(value, str, f"source {key}", where)
+    try:
+        return make_source(
+            raw.get("url"), title=raw.get("title"), publisher=raw.get("publisher"),
+            published=raw.get("published"), accessed=raw.get("accessed"),
+            archived_url=raw.get("archived_url"), quote=raw.get("quote"), field_prefix="source",
+        )
+    except ChronicleError as error:
+        raise error.located(where) from None
+
+
+_TYPE_NAMES = {str: "a string", list: "a list", dict: "a table", bool: "true or false"}
+
+
+def _expect(value: Any, kind: type, field: str, where: str) -> None:
+    if not isinstance(value, kind):
+        raise InvalidInput(
+            f"must be {_TYPE_NAMES.get(kind, kind.__name__)}, not {type(value).__name__}",
+            field=field, value=value, where=where,
+        )
+
+
+def iter_seed_file(path: Path, options: Any = None) -> Iterator[Incoming]:
+    """Importer entry point (see :data:`chronicle.formats.IMPORTERS`)."""
+    return iter_seed(path)

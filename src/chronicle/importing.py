@@ -1,0 +1,228 @@
+"""Bringing events in from files: idempotent, all-or-nothing, provenance on every record.
+
+A format reader (:mod:`chronicle.formats`) turns a file into :class:`Incoming` items —
+an event as the file describes it, possibly with later revisions. :func:`import_items`
+decides, against the archive's state inside the write transaction, what that means:
+
+- an event the archive does not have: record it (and its revisions);
+- one it has, unchanged: nothing (so importing the same file twice adds nothing);
+- one it has, changed in the file: one ``revised`` record with the changed fields and
+  one ``sourced`` record per new source.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from chronicle.archive import Archive, recorded_payload, revision_payload
+from chronicle.errors import ChronicleError, InvalidInput
+from chronicle.model import Draft, Event, Kind, Provenance, Source, check_id
+from chronicle.projection import apply
+from chronicle.store import AppendResult
+
+
+@dataclass(frozen=True, slots=True)
+class Revision:
+    """A later correction that the file itself records (e.g. a seed's source conflict)."""
+
+    reason: str
+    changes: dict[str, Any] = field(default_factory=dict)
+    sources: tuple[Source, ...] = ()
+    author: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """One event as a file describes it. ``where`` locates it in the file for errors."""
+
+    event_id: str
+    fields: dict[str, Any]
+    """Keyword arguments of :func:`chronicle.archive.recorded_payload`."""
+    where: str
+    revisions: tuple[Revision, ...] = ()
+    author: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ImportReport:
+    path: str
+    items: int
+    records: int
+    new_events: int
+    changed_events: int
+    unchanged: int
+    rejected: int = 0
+
+
+def file_origin(path: Path | str, digest: str) -> str:
+    """The provenance origin of every record an import writes."""
+    return f"import {path} sha256:{digest}"
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def chunked(items: Iterable[Incoming], size: int) -> Iterator[list[Incoming]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def import_items(
+    archive: Archive,
+    items: Iterable[Incoming],
+    *,
+    origin: str,
+    path: str,
+    chunk_size: int = 1000,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Append what ``items`` mean for the archive, all or nothing."""
+    counts = {"items": 0, "new": 0, "changed": 0, "unchanged": 0}
+
+    def plan(chunk: Sequence[Incoming], existing: dict[str, Event]) -> Iterator[Draft]:
+        states = dict(existing)
+        for item in chunk:
+            counts["items"] += 1
+            try:
+                drafts = list(_plan_item(item, states.get(item.event_id), archive.author, origin))
+            except ChronicleError as error:
+                raise error.located(item.where) from None
+            if not drafts:
+                counts["unchanged"] += 1
+            elif drafts[0].kind is Kind.RECORDED:
+                counts["new"] += 1
+            else:
+                counts["changed"] += 1
+            state = states.get(item.event_id)
+            for draft in drafts:
+                state = _preview(state, draft)
+                yield draft
+            if state is not None:
+                states[item.event_id] = state
+
+    result: AppendResult = archive.store.append_planned(
+        chunked(items, chunk_size), plan, key=lambda item: item.event_id, progress=progress,
+    )
+    return ImportReport(
+        path=path, items=counts["items"], records=result.count, new_events=counts["new"],
+        changed_events=counts["changed"], unchanged=counts["unchanged"],
+    )
+
+
+def _plan_item(item: Incoming, current: Event | None, default_author: str, origin: str) -> Iterator[Draft]:
+    check_id(item.event_id, field="id")
+    author = item.author or default_author
+    payload = recorded_payload(**item.fields)
+    if current is None:
+        yield Draft(item.event_id, Kind.RECORDED, payload, Provenance(author, origin))
+        for revision in item.revisions:
+            yield from _revision_drafts(item.event_id, revision, author, origin)
+        return
+    # The archive has this event: bring it to what the file now says, recording only
+    # what differs. A file that never changed yields nothing.
+    desired = _desired_state(item, payload)
+    changes = revision_payload(current, {
+        "title": desired["title"], "date": desired["date"], "end": desired["end"] or "",
+        "description": desired["description"], "tags": desired["tags"],
+        "actors": desired["actors"], "place": desired["place"] or "",
+    })
+    if changes:
+        yield Draft(item.event_id, Kind.REVISED, changes,
+                    Provenance(author, origin, f"re-imported: the file changed {', '.join(sorted(changes))}"))
+    for source in desired["sources"]:
+        if source not in current.sources:
+            yield Draft(item.event_id, Kind.SOURCED, {"source": source.to_dict()},
+                        Provenance(author, origin, "re-imported: the file cites a new source"))
+
+
+def _desired_state(item: Incoming, payload: dict[str, Any]) -> dict[str, Any]:
+    state = dict(payload)
+    sources = [Source.from_dict(s) for s in payload["sources"]]
+    for revision in item.revisions:
+        for key, value in revision.changes.items():
+            state[key] = value
+        sources.extend(s for s in revision.sources if s not in sources)
+    state["sources"] = sources
+    return state
+
+
+def _revision_drafts(event_id: str, revision: Revision, author: str, origin: str) -> Iterator[Draft]:
+    prov = Provenance(revision.author or author, origin, revision.reason)
+    for source in revision.sources:
+        yield Draft(event_id, Kind.SOURCED, {"source": source.to_dict()}, prov)
+    if revision.changes:
+        yield Draft(event_id, Kind.REVISED, dict(revision.changes), prov)
+
+
+def _preview(state: Event | None, draft: Draft) -> Event | None:
+    """The state after ``draft``, so later items in the same chunk compare against it."""
+    from chronicle.model import Record
+
+    record = Record(
+        seq=0, event_id=draft.event_id, kind=draft.kind, payload=draft.payload,
+        author=draft.provenance.author, recorded_at="", origin=draft.provenance.origin,
+        reason=draft.provenance.reason, prev_hash="", hash="",
+    )
+    return apply(state, record)
+
+
+def reject_unknown_keys(data: dict[str, Any], allowed: Iterable[str], *, where: str) -> None:
+    unknown = sorted(set(data) - set(allowed))
+    if unknown:
+        raise InvalidInput(
+            "unknown key", field=unknown[0], value=data[unknown[0]],
+            accepted=", ".join(sorted(allowed)), where=where,
+        )
+
+
+def detect_format(path: Path, given: str | None) -> str:
+    """``--format``, else the file's extension."""
+    if given:
+        return given.lower()
+    suffix = path.suffix.lower().lstrip(".")
+    aliases = {"toml": "toml", "ics": "ics", "ical": "ics", "csv": "csv", "json": "json",
+               "jsonl": "jsonl", "ndjson": "jsonl", "tsv": "csv"}
+    if suffix not in aliases:
+        raise InvalidInput(
+            "has no known extension", field="file", value=str(path),
+            accepted=".toml (seed), .ics, .csv, .json, .jsonl (log backup), or say --format",
+        )
+    return aliases[suffix]
+
+
+def import_file(
+    archive: Archive,
+    path: Path,
+    *,
+    fmt: str | None = None,
+    label: str | None = None,
+    options: dict[str, Any] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Import one file, all or nothing; every record points at the file and its SHA-256."""
+    from chronicle.formats import importer
+
+    fmt = detect_format(path, fmt)
+    if not path.is_file():
+        raise InvalidInput("does not exist or is not a file", field="file", value=str(path))
+    shown = label or str(path)
+    origin = file_origin(shown, sha256_file(path))
+    if fmt == "jsonl":
+        from chronicle.formats.log_jsonl import read_log
+
+        result = archive.store.append_records(read_log(path))
+        return ImportReport(shown, result.count, result.count, 0, 0, 0)
+    read = importer(fmt)
+    items = read(path, dict(options or {}, origin=origin, label=shown))
+    return import_items(archive, items, origin=origin, path=shown, progress=progress)

@@ -1,0 +1,356 @@
+"""What an event, a source and a log record *are*. Pure values, no I/O.
+
+The log is the truth: a :class:`Record` says that something happened to an event
+(it was recorded, revised, sourced, retracted, restored), who said so, when, from which
+command or file, and why. An :class:`Event` is a *view*: the fold of its records
+(see :mod:`chronicle.projection`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from chronicle.dates import Span, parse_span
+from chronicle.errors import InvalidInput
+
+#: Version of the record payload format; older payloads are upcast when read.
+PAYLOAD_VERSION = 1
+
+GENESIS_HASH = "0" * 64
+
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
+
+
+class Kind(str, Enum):
+    """What a log record does to its event."""
+
+    RECORDED = "recorded"
+    REVISED = "revised"
+    SOURCED = "sourced"
+    RETRACTED = "retracted"
+    RESTORED = "restored"
+
+
+class Status(str, Enum):
+    ACTIVE = "active"
+    RETRACTED = "retracted"
+
+
+#: Fields a revision may change, and how they appear in a payload.
+REVISABLE = ("title", "date", "end", "description", "tags", "actors", "place")
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where a claim comes from. ``url`` or ``title`` must be given (a citation may lack a URL)."""
+
+    url: str | None = None
+    title: str | None = None
+    publisher: str | None = None
+    published: str | None = None
+    """EDTF date or interval; a source's own date has a precision too."""
+    accessed: str | None = None
+    archived_url: str | None = None
+    quote: str | None = None
+
+    def to_dict(self) -> dict[str, str]:
+        return {k: v for k in _SOURCE_KEYS if (v := getattr(self, k)) is not None}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Source:
+        return cls(**{k: data.get(k) for k in _SOURCE_KEYS})
+
+    @property
+    def published_span(self) -> Span | None:
+        return parse_span(self.published) if self.published else None
+
+    @property
+    def label(self) -> str:
+        """A short human label: publisher, title, or the URL."""
+        parts = [p for p in (self.publisher, self.title) if p]
+        return ": ".join(parts) if parts else (self.url or "")
+
+
+_SOURCE_KEYS = ("url", "title", "publisher", "published", "accessed", "archived_url", "quote")
+
+
+def make_source(
+    url: str | None,
+    *,
+    title: str | None = None,
+    publisher: str | None = None,
+    published: str | None = None,
+    accessed: str | None = None,
+    archived_url: str | None = None,
+    quote: str | None = None,
+    field_prefix: str = "source",
+) -> Source:
+    """Validate and normalise a source given by a user or a file.
+
+    Dates are stored as canonical EDTF so that "Feb 2025" and "2025-02" are the same.
+    """
+    url = _clean(url)
+    title = _clean(title)
+    if url is None and title is None:
+        raise InvalidInput("a source needs a URL or a title", field=field_prefix, value=url)
+    if url is not None:
+        check_url(url, field=f"{field_prefix} url" if field_prefix != "source" else "--source")
+    archived_url = _clean(archived_url)
+    if archived_url is not None:
+        check_url(archived_url, field="--archived-url")
+    return Source(
+        url=url,
+        title=title,
+        publisher=_clean(publisher),
+        published=parse_span(published, field="--published").edtf if _clean(published) else None,
+        accessed=parse_span(accessed, field="--accessed").edtf if _clean(accessed) else None,
+        archived_url=archived_url,
+        quote=_clean(quote),
+    )
+
+
+def check_url(url: str, *, field: str) -> None:
+    """Accept an absolute URI (``scheme:rest``); web URLs must name a host.
+
+    Other schemes are stored as given — exporters decide what becomes a link.
+    """
+    if not _SCHEME.match(url):
+        raise InvalidInput(
+            "is not an absolute URL", field=field, value=url,
+            accepted="a URL with a scheme, e.g. https://example.org/article",
+        )
+    scheme, _, rest = url.partition(":")
+    if scheme.lower() in ("http", "https"):
+        host = rest[2:].split("/", 1)[0] if rest.startswith("//") else ""
+        if not host or host.startswith(".") or " " in host:
+            raise InvalidInput(
+                "has no host", field=field, value=url,
+                accepted="a URL like https://example.org/article",
+            )
+
+
+def check_id(event_id: str, *, field: str = "--id") -> str:
+    if not _ID.match(event_id):
+        raise InvalidInput(
+            "is not a valid event id", field=field, value=event_id,
+            accepted="1–100 letters, digits, '.', '_' or '-', starting with a letter or digit",
+        )
+    return event_id
+
+
+def slugify(text: str, *, limit: int = 60) -> str:
+    """A readable id from a title: ASCII, lower case, hyphens."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    slug = slug[:limit].rstrip("-")
+    return slug or "event"
+
+
+def fold_text(text: str) -> str:
+    """Lower case without accents, so ``--text television`` finds "Televisión"."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """Who produced a record, from what, and why."""
+
+    author: str
+    origin: str
+    """The command line, or ``import PATH sha256:…`` for a file."""
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """A record not yet in the log: the store gives it a sequence number, time and hash."""
+
+    event_id: str
+    kind: Kind
+    payload: dict[str, Any]
+    provenance: Provenance
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One entry of the append-only log."""
+
+    seq: int
+    event_id: str
+    kind: Kind
+    payload: dict[str, Any]
+    author: str
+    recorded_at: str
+    """UTC, ISO 8601 with microseconds and ``Z``; never earlier than the previous record's."""
+    origin: str
+    reason: str | None
+    prev_hash: str
+    hash: str
+    version: int = PAYLOAD_VERSION
+
+    def hashed_body(self) -> dict[str, Any]:
+        """Everything the hash covers (all but the hashes themselves)."""
+        return {
+            "seq": self.seq,
+            "event_id": self.event_id,
+            "kind": self.kind.value,
+            "payload": self.payload,
+            "author": self.author,
+            "recorded_at": self.recorded_at,
+            "origin": self.origin,
+            "reason": self.reason,
+            "v": self.version,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        body = self.hashed_body()
+        body["prev_hash"] = self.prev_hash
+        body["hash"] = self.hash
+        return body
+
+
+def canonical_json(data: Any) -> str:
+    """The one serialisation that hashes are computed over: sorted keys, no spaces, UTF-8."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def chain_hash(prev_hash: str, body_json: str) -> str:
+    """``SHA-256(previous hash + canonical JSON of this record)``, hex."""
+    import hashlib
+
+    return hashlib.sha256((prev_hash + body_json).encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """The current (or as-of) state of one event, folded from its records."""
+
+    id: str
+    title: str
+    span: Span
+    description: str = ""
+    tags: tuple[str, ...] = ()
+    actors: tuple[str, ...] = ()
+    place: str | None = None
+    sources: tuple[Source, ...] = ()
+    unsourced: bool = False
+    status: Status = Status.ACTIVE
+    revision: int = 1
+    """How many records concern this event (1 = recorded, never changed)."""
+    created_at: str = ""
+    updated_at: str = ""
+    first_seq: int = 0
+    last_seq: int = 0
+    status_reason: str | None = None
+    """Why it was retracted (or restored), from the latest such record."""
+    last_reason: str | None = None
+    history: tuple[HistoryEntry, ...] = field(default=())
+    """One short line per record, oldest first: kind, time, author, reason, fields."""
+
+    @property
+    def date(self) -> str:
+        return self.span.start.edtf
+
+    @property
+    def end(self) -> str | None:
+        return self.span.end_edtf
+
+    @property
+    def revisions(self) -> int:
+        """How many times the content was changed after it was first recorded."""
+        return sum(1 for h in self.history if h.kind is Kind.REVISED)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The documented JSON shape of an event (README: "Event JSON")."""
+        span = self.span
+        return {
+            "id": self.id,
+            "title": self.title,
+            "date": self.date,
+            "end": self.end,
+            "edtf": span.edtf,
+            "precision": span.precision.label,
+            "approximate": span.approximate,
+            "uncertain": span.uncertain,
+            "earliest": span.earliest.isoformat(),
+            "latest": span.latest.isoformat(),
+            "display_date": span.render(),
+            "description": self.description,
+            "tags": list(self.tags),
+            "actors": list(self.actors),
+            "place": self.place,
+            "sources": [s.to_dict() for s in self.sources],
+            "unsourced": self.unsourced,
+            "status": self.status.value,
+            "status_reason": self.status_reason,
+            "revision": self.revision,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+            "history": [h.to_dict() for h in self.history],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    seq: int
+    kind: Kind
+    recorded_at: str
+    author: str
+    reason: str | None
+    changed: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "kind": self.kind.value,
+            "recorded_at": self.recorded_at,
+            "author": self.author,
+            "reason": self.reason,
+            "changed": list(self.changed),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> HistoryEntry:
+        return cls(
+            seq=data["seq"], kind=Kind(data["kind"]), recorded_at=data["recorded_at"],
+            author=data["author"], reason=data.get("reason"), changed=tuple(data.get("changed", ())),
+        )
+
+
+def clean_list(values: Any, *, field: str) -> tuple[str, ...]:
+    """Tags and actors: strings, trimmed, no empties, no duplicates, order kept."""
+    if values is None:
+        return ()
+    if isinstance(values, str) or not isinstance(values, (list, tuple)):
+        raise InvalidInput("must be a list of strings", field=field, value=values)
+    seen: dict[str, None] = {}
+    for value in values:
+        if not isinstance(value, str):
+            raise InvalidInput("must be a string", field=field, value=value)
+        value = " ".join(value.split())
+        if value:
+            seen.setdefault(value, None)
+    return tuple(seen)
+
+
+def clean_title(title: Any, *, field: str = "title") -> str:
+    if not isinstance(title, str):
+        raise InvalidInput("must be text", field=field, value=title)
+    text = " ".join(title.split())
+    if not text:
+        raise InvalidInput("is empty", field=field, value=title, accepted="a non-empty title")
+    return text
+
+
+def _clean(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None

@@ -1,0 +1,174 @@
+"""The fold from log records to event state — pure, so replay and live updates agree.
+
+The store keeps a projection of every event's state (current and past versions) next to
+the log; it computes each new version with :func:`apply`, and ``verify`` recomputes all
+of them from the log with the same function and compares.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from chronicle.dates import Span, parse_span
+from chronicle.errors import Conflict, InvalidInput
+from chronicle.model import (
+    REVISABLE,
+    Event,
+    HistoryEntry,
+    Kind,
+    Record,
+    Source,
+    Status,
+    clean_list,
+    clean_title,
+)
+
+#: Bump when the projection's shape or meaning changes: stored projections of an older
+#: version are rebuilt from the log.
+PROJECTION_VERSION = 1
+
+
+def upcast(record: Record) -> Record:
+    """Bring an older payload format up to the current one (none older exists yet)."""
+    return record
+
+
+def apply(state: Event | None, record: Record) -> Event:
+    """The event after ``record``; raises if the record makes no sense for ``state``."""
+    record = upcast(record)
+    payload = record.payload
+    kind = record.kind
+    entry = HistoryEntry(
+        seq=record.seq, kind=kind, recorded_at=record.recorded_at, author=record.author,
+        reason=record.reason, changed=tuple(sorted(payload)) if kind is Kind.REVISED else (),
+    )
+    if kind is Kind.RECORDED:
+        if state is not None:
+            raise Conflict("an event with this id exists already", field="id", value=record.event_id)
+        return _new_event(record, payload, entry)
+    if state is None:
+        raise InvalidInput("no such event", field="id", value=record.event_id)
+    common: dict[str, Any] = {
+        "revision": state.revision + 1,
+        "updated_at": record.recorded_at,
+        "last_seq": record.seq,
+        "last_reason": record.reason,
+        "history": (*state.history, entry),
+    }
+    if kind is Kind.REVISED:
+        return replace(state, **_revised_fields(state, payload), **common)
+    if kind is Kind.SOURCED:
+        source = Source.from_dict(payload["source"])
+        if source in state.sources:
+            raise Conflict("the event already cites this source", field="--source", value=source.url)
+        return replace(state, sources=(*state.sources, source), unsourced=False, **common)
+    if kind is Kind.RETRACTED:
+        if state.status is Status.RETRACTED:
+            raise Conflict("the event is already retracted", field="id", value=state.id)
+        return replace(state, status=Status.RETRACTED, status_reason=record.reason, **common)
+    if kind is Kind.RESTORED:
+        if state.status is not Status.RETRACTED:
+            raise Conflict("the event is not retracted", field="id", value=state.id)
+        return replace(state, status=Status.ACTIVE, status_reason=record.reason, **common)
+    raise InvalidInput("unknown record kind", field="kind", value=kind)
+
+
+def _new_event(record: Record, payload: dict[str, Any], entry: HistoryEntry) -> Event:
+    sources = tuple(Source.from_dict(s) for s in payload.get("sources", ()))
+    return Event(
+        id=record.event_id,
+        title=clean_title(payload.get("title")),
+        span=_span(payload.get("date"), payload.get("end")),
+        description=payload.get("description") or "",
+        tags=clean_list(payload.get("tags"), field="tags"),
+        actors=clean_list(payload.get("actors"), field="actors"),
+        place=payload.get("place") or None,
+        sources=sources,
+        unsourced=bool(payload.get("unsourced")) and not sources,
+        revision=1,
+        created_at=record.recorded_at,
+        updated_at=record.recorded_at,
+        first_seq=record.seq,
+        last_seq=record.seq,
+        last_reason=record.reason,
+        history=(entry,),
+    )
+
+
+def _revised_fields(state: Event, payload: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(payload) - set(REVISABLE)
+    if unknown:
+        raise InvalidInput("cannot be revised", field=", ".join(sorted(unknown)), accepted=", ".join(REVISABLE))
+    changes: dict[str, Any] = {}
+    if "title" in payload:
+        changes["title"] = clean_title(payload["title"])
+    if "date" in payload or "end" in payload:
+        start = payload.get("date", state.date)
+        end = payload["end"] if "end" in payload else state.end
+        changes["span"] = _span(start, end)
+    if "description" in payload:
+        changes["description"] = payload["description"] or ""
+    if "tags" in payload:
+        changes["tags"] = clean_list(payload["tags"], field="tags")
+    if "actors" in payload:
+        changes["actors"] = clean_list(payload["actors"], field="actors")
+    if "place" in payload:
+        changes["place"] = payload["place"] or None
+    return changes
+
+
+def _span(date: Any, end: Any) -> Span:
+    if not isinstance(date, str):
+        raise InvalidInput("must be a date string", field="date", value=date)
+    if end is not None and not isinstance(end, str):
+        raise InvalidInput("must be a date string", field="end", value=end)
+    return parse_span(date, end)
+
+
+def event_to_doc(event: Event) -> dict[str, Any]:
+    """The stored form of a projected event (see :func:`event_from_doc`)."""
+    return {
+        "id": event.id,
+        "title": event.title,
+        "date": event.date,
+        "end": event.end,
+        "description": event.description,
+        "tags": list(event.tags),
+        "actors": list(event.actors),
+        "place": event.place,
+        "sources": [s.to_dict() for s in event.sources],
+        "unsourced": event.unsourced,
+        "status": event.status.value,
+        "revision": event.revision,
+        "created_at": event.created_at,
+        "updated_at": event.updated_at,
+        "first_seq": event.first_seq,
+        "last_seq": event.last_seq,
+        "status_reason": event.status_reason,
+        "last_reason": event.last_reason,
+        "history": [h.to_dict() for h in event.history],
+    }
+
+
+def event_from_doc(doc: dict[str, Any]) -> Event:
+    return Event(
+        id=doc["id"],
+        title=doc["title"],
+        span=parse_span(doc["date"], doc["end"]),
+        description=doc["description"],
+        tags=tuple(doc["tags"]),
+        actors=tuple(doc["actors"]),
+        place=doc["place"],
+        sources=tuple(Source.from_dict(s) for s in doc["sources"]),
+        unsourced=doc["unsourced"],
+        status=Status(doc["status"]),
+        revision=doc["revision"],
+        created_at=doc["created_at"],
+        updated_at=doc["updated_at"],
+        first_seq=doc["first_seq"],
+        last_seq=doc["last_seq"],
+        status_reason=doc["status_reason"],
+        last_reason=doc["last_reason"],
+        history=tuple(HistoryEntry.from_dict(h) for h in doc["history"]),
+    )

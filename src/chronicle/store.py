@@ -1,0 +1,739 @@
+"""The append-only log and the projections derived from it, behind one small interface.
+
+Only this module (and :mod:`chronicle.dialects`) imports SQLAlchemy. Tables:
+
+``log``
+    One row per record, global gap-free ``seq``, ``hash = SHA-256(prev_hash + canonical
+    JSON of the record)``. The database refuses UPDATE/DELETE on it (triggers).
+``event_versions``
+    The projection: one row per (event, record) holding the event's full state after
+    that record, valid in transaction time from ``from_at`` until ``to_at`` (NULL =
+    current). "Now" is ``to_seq IS NULL``; ``--as-of T`` is ``from_at <= T < to_at`` —
+    a query, not a replay. Derived, so rebuildable from the log at any time.
+``chronicle_meta``
+    Archive name, description, schema and projection versions.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any, TypeVar
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    and_,
+    func,
+    insert,
+    inspect,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from chronicle import dialects
+from chronicle.dates import bound_text
+from chronicle.errors import (
+    ArchiveExists,
+    ArchiveNotFound,
+    Conflict,
+    SchemaMismatch,
+    TamperedLog,
+)
+from chronicle.model import (
+    GENESIS_HASH,
+    PAYLOAD_VERSION,
+    Draft,
+    Event,
+    Kind,
+    Record,
+    Status,
+    chain_hash,
+    fold_text,
+)
+from chronicle.projection import PROJECTION_VERSION, apply, event_from_doc, event_to_doc
+from chronicle.query import EventQuery
+
+#: Version of the table layout; Alembic migrations move archives between versions.
+SCHEMA_VERSION = 1
+
+#: Events spanning more than this many days are "wide": found through their own index,
+#: so that date-range queries on everything else can walk the start-date index.
+WIDE_DAYS = 400
+
+_SeqType = BigInteger().with_variant(Integer(), "sqlite")
+
+metadata = MetaData()
+
+meta_table = Table(
+    "chronicle_meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+log_table = Table(
+    "log",
+    metadata,
+    Column("seq", _SeqType, primary_key=True, autoincrement=False),
+    Column("event_id", String(100), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("author", Text, nullable=False),
+    Column("recorded_at", String(32), nullable=False),
+    Column("origin", Text, nullable=False),
+    Column("reason", Text),
+    Column("v", SmallInteger, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False, unique=True),
+    Index("ix_log_event", "event_id", "seq"),
+)
+
+versions_table = Table(
+    "event_versions",
+    metadata,
+    Column("event_id", String(100), primary_key=True),
+    Column("from_seq", _SeqType, primary_key=True, autoincrement=False),
+    Column("to_seq", _SeqType),
+    Column("from_at", String(32), nullable=False),
+    Column("to_at", String(32)),
+    Column("lo", String(19), nullable=False),
+    Column("hi", String(19), nullable=False),
+    Column("precision", SmallInteger, nullable=False),
+    Column("wide", SmallInteger, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("tags_key", Text, nullable=False),
+    Column("actors_key", Text, nullable=False),
+    Column("search", Text, nullable=False),
+    Column("doc", Text, nullable=False),
+)
+_v = versions_table.c
+_current = _v.to_seq.is_(None)
+Index("ix_versions_current_id", _v.event_id, unique=True, sqlite_where=_current, postgresql_where=_current)
+Index("ix_versions_current_lo", _v.lo, _v.precision, _v.event_id, sqlite_where=_current, postgresql_where=_current)
+Index("ix_versions_current_wide", _v.hi, sqlite_where=and_(_current, _v.wide == 1),
+      postgresql_where=and_(_current, _v.wide == 1))
+Index("ix_versions_to_seq", _v.to_seq)
+Index("ix_versions_from_at", _v.from_at, _v.lo)
+
+_SEP = "\x1f"
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    """The log's size and the hash of its newest record (genesis hash when empty)."""
+
+    count: int
+    hash: str
+    recorded_at: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AppendResult:
+    count: int
+    first_seq: int | None
+    head: Head
+
+
+def utc_now_text(now: datetime | None = None) -> str:
+    moment = now or datetime.now(timezone.utc)
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def record_body_json(
+    seq: int, event_id: str, kind: str, payload_json: str, author: str,
+    recorded_at: str, origin: str, reason: str | None, version: int,
+) -> str:
+    """Canonical JSON of a record's hashed body, built without re-parsing the payload.
+
+    Equal, byte for byte, to ``canonical_json(record.hashed_body())`` (tested), but
+    cheap enough to run over a million stored records in ``verify``.
+    """
+    dump = _dump_str
+    return (
+        f'{{"author":{dump(author)},"event_id":{dump(event_id)},"kind":{dump(kind)},'
+        f'"origin":{dump(origin)},"payload":{payload_json},'
+        f'"reason":{"null" if reason is None else dump(reason)},'
+        f'"recorded_at":{dump(recorded_at)},"seq":{seq},"v":{version}}}'
+    )
+
+
+def _dump_str(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _payload_json(payload: dict[str, Any]) -> str:
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+class Store:
+    """One archive's database, chosen by URL (``sqlite:///…`` or ``postgresql+psycopg://…``)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = dialects.make_engine(url)
+        self._meta: dict[str, str] | None = None
+
+    # -- lifecycle ---------------------------------------------------------------
+
+    @classmethod
+    def create(cls, url: str, *, name: str, description: str) -> Store:
+        """Create the tables, triggers and metadata of a new, empty archive."""
+        path = dialects.sqlite_path(url)
+        if path is not None:
+            if path.exists():
+                raise ArchiveExists("an archive exists here already", field="archive", value=str(path))
+            path.parent.mkdir(parents=True, exist_ok=True)
+        engine = dialects.make_engine(url, must_exist=False)
+        try:
+            with engine.begin() as conn:
+                if inspect(conn).has_table("chronicle_meta"):
+                    raise ArchiveExists("an archive exists here already", field="--db", value=url)
+                metadata.create_all(conn)
+                dialects.install_guards(conn)
+                conn.execute(insert(meta_table), [
+                    {"key": "name", "value": name},
+                    {"key": "description", "value": description},
+                    {"key": "schema_version", "value": str(SCHEMA_VERSION)},
+                    {"key": "projection_version", "value": str(PROJECTION_VERSION)},
+                    {"key": "created_at", "value": utc_now_text()},
+                ])
+        finally:
+            engine.dispose()
+        return cls(url)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def meta(self) -> dict[str, str]:
+        """Archive metadata; raises if this URL holds no chronicle archive."""
+        if self._meta is None:
+            try:
+                with self.engine.connect() as conn:
+                    rows = conn.execute(select(meta_table.c.key, meta_table.c.value)).all()
+            except OperationalError as error:
+                raise ArchiveNotFound(
+                    "no chronicle archive here; create one with `chronicle init`",
+                    field="--db", value=self.url,
+                ) from error
+            except Exception as error:
+                if "does not exist" in str(error) or "no such table" in str(error):
+                    raise ArchiveNotFound(
+                        "no chronicle archive here; create one with `chronicle init`",
+                        field="--db", value=self.url,
+                    ) from error
+                raise
+            self._meta = {key: value for key, value in rows}
+        return self._meta
+
+    def check_schema(self, *, writing: bool) -> None:
+        """Refuse to work on a schema this version does not know how to handle."""
+        found = int(self.meta().get("schema_version", "0"))
+        if found < SCHEMA_VERSION:
+            raise SchemaMismatch(
+                f"the archive uses schema version {found}, this chronicle needs "
+                f"{SCHEMA_VERSION}; run `chronicle upgrade` first",
+                field="schema_version", value=found,
+            )
+        if found > SCHEMA_VERSION and writing:
+            raise SchemaMismatch(
+                f"the archive was written by a newer chronicle (schema {found}, this one "
+                f"knows {SCHEMA_VERSION}); upgrade chronicle before writing to it",
+                field="schema_version", value=found,
+            )
+
+    # -- writing -----------------------------------------------------------------
+
+    @contextmanager
+    def _writer(self) -> Iterator[Connection]:
+        with self.engine.connect().execution_options(**dialects.write_options()) as conn:
+            with conn.begin():
+                dialects.lock_for_append(conn)
+                yield conn
+
+    def append(
+        self,
+        drafts: Iterable[Draft],
+        *,
+        batch_size: int = 2000,
+        now: Callable[[], datetime] | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> AppendResult:
+        """Append records in one transaction, all or nothing.
+
+        Each record is folded into its event's state as it goes, so a draft that makes no
+        sense (revising a missing event, recording an existing id, an invalid date)
+        aborts the whole append and leaves the archive untouched. Rows are written in
+        batches so that a million-row import keeps memory flat.
+        """
+        self.check_schema(writing=True)
+        clock = now or (lambda: datetime.now(timezone.utc))
+        try:
+            with self._writer() as conn:
+                head = self._head(conn)
+                writer = _BatchWriter(conn, head, batch_size)
+                for draft in drafts:
+                    stamp = utc_now_text(clock())
+                    writer.add(draft, stamp)
+                    if progress is not None and writer.count % 1000 == 0:
+                        progress(writer.count)
+                writer.flush()
+                result = AppendResult(writer.count, writer.first_seq, self._head(conn))
+        except IntegrityError as error:
+            raise Conflict(
+                "the write conflicts with the archive (an event id exists already, "
+                "or another writer got there first)",
+                field="id", value=_conflicting_id(error),
+            ) from None
+        return result
+
+    def append_planned(
+        self,
+        chunks: Iterable[Sequence[T]],
+        plan: Callable[[Sequence[T], dict[str, Event]], Iterable[Draft]],
+        *,
+        key: Callable[[T], str],
+        now: Callable[[], datetime] | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> AppendResult:
+        """Append what ``plan`` decides for each chunk of incoming items, in one transaction.
+
+        ``plan`` sees the current state of the chunk's events *inside* the write
+        transaction (including what earlier chunks wrote), which is what makes imports
+        idempotent and re-imports of a corrected file record only the changes.
+        """
+        self.check_schema(writing=True)
+        clock = now or (lambda: datetime.now(timezone.utc))
+        try:
+            with self._writer() as conn:
+                writer = _BatchWriter(conn, self._head(conn), 2000)
+                seen = 0
+                for chunk in chunks:
+                    writer.flush()
+                    existing = _current_states(conn, [key(item) for item in chunk])
+                    for draft in plan(chunk, existing):
+                        writer.add(draft, utc_now_text(clock()))
+                    seen += len(chunk)
+                    if progress is not None:
+                        progress(seen)
+                writer.flush()
+                return AppendResult(writer.count, writer.first_seq, self._head(conn))
+        except IntegrityError as error:
+            raise Conflict(
+                "the write conflicts with the archive (an event id exists already)",
+                field="id", value=_conflicting_id(error),
+            ) from None
+
+    def append_records(self, records: Iterable[Record]) -> AppendResult:
+        """Append records verbatim (a backup or a copy), checking every hash on the way.
+
+        Each record must continue the chain exactly: its sequence number follows the
+        head, its ``prev_hash`` is the head hash and its hash matches its content.
+        """
+        self.check_schema(writing=True)
+        with self._writer() as conn:
+            head = self._head(conn)
+            writer = _BatchWriter(conn, head, 2000)
+            for record in records:
+                expected = writer.seq + 1
+                if record.seq != expected:
+                    raise TamperedLog(f"expected record {expected}, found {record.seq}", seq=record.seq)
+                if record.prev_hash != writer.prev_hash:
+                    raise TamperedLog(f"record {record.seq}: previous-hash link is broken", seq=record.seq)
+                body = record_body_json(
+                    record.seq, record.event_id, record.kind.value, _payload_json(record.payload),
+                    record.author, record.recorded_at, record.origin, record.reason, record.version,
+                )
+                if chain_hash(record.prev_hash, body) != record.hash:
+                    raise TamperedLog(f"record {record.seq}: content does not match its hash", seq=record.seq)
+                if record.recorded_at < writer.last_at:
+                    raise TamperedLog(f"record {record.seq}: recorded before its predecessor", seq=record.seq)
+                writer.add_verbatim(record)
+            writer.flush()
+            return AppendResult(writer.count, writer.first_seq, self._head(conn))
+
+    # -- reading the log -----------------------------------------------------------
+
+    def head(self) -> Head:
+        with self.engine.connect() as conn:
+            return self._head(conn)
+
+    @staticmethod
+    def _head(conn: Connection) -> Head:
+        row = conn.execute(
+            select(log_table.c.seq, log_table.c.hash, log_table.c.recorded_at)
+            .order_by(log_table.c.seq.desc()).limit(1)
+        ).first()
+        if row is None:
+            return Head(0, GENESIS_HASH, None)
+        return Head(int(row.seq), row.hash, row.recorded_at)
+
+    def records(
+        self,
+        *,
+        event_id: str | None = None,
+        after_seq: int = 0,
+        limit: int | None = None,
+        batch_size: int = 5000,
+    ) -> Iterator[Record]:
+        """Log records in sequence order, streamed."""
+        stmt = select(log_table).where(log_table.c.seq > after_seq).order_by(log_table.c.seq)
+        if event_id is not None:
+            stmt = stmt.where(log_table.c.event_id == event_id)
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        with self.engine.connect() as conn:
+            rows = conn.execution_options(yield_per=batch_size).execute(stmt)
+            for row in rows:
+                yield _record_from_row(row)
+
+    # -- reading events --------------------------------------------------------------
+
+    def resolve_prefix(self, prefix: str) -> list[str]:
+        """Event ids starting with ``prefix`` (at most 11, enough to say "ambiguous")."""
+        stmt = (
+            select(_v.event_id).where(_current)
+            .where(_v.event_id.startswith(prefix, autoescape=True))
+            .order_by(_v.event_id).limit(11)
+        )
+        with self.engine.connect() as conn:
+            return list(conn.execute(stmt).scalars())
+
+    def event(self, event_id: str, *, as_of: datetime | None = None) -> Event | None:
+        stmt = select(_v.doc).where(_v.event_id == event_id).where(_valid_at(as_of))
+        with self.engine.connect() as conn:
+            doc = conn.execute(stmt).scalar()
+        return None if doc is None else event_from_doc(json.loads(doc))
+
+    def existing(self, ids: Iterable[str]) -> dict[str, Event]:
+        """Current state of those of ``ids`` that exist."""
+        with self.engine.connect() as conn:
+            return _current_states(conn, list(ids))
+
+    def events(self, query: EventQuery = EventQuery(), *, batch_size: int = 2000) -> Iterator[Event]:
+        """Events matching ``query`` in timeline order, streamed from the database."""
+        for doc in self.event_docs(query, batch_size=batch_size):
+            yield event_from_doc(json.loads(doc))
+
+    def event_docs(self, query: EventQuery = EventQuery(), *, batch_size: int = 2000) -> Iterator[str]:
+        """The stored JSON of matching events, for exporters that want raw speed."""
+        stmt = _events_statement(query)
+        with self.engine.connect() as conn:
+            result = conn.execution_options(yield_per=batch_size).execute(stmt)
+            for row in result:
+                yield row.doc
+
+    def count(self, query: EventQuery = EventQuery()) -> int:
+        stmt = select(func.count()).select_from(
+            _events_statement(EventQuery(**{**_query_fields(query), "limit": None})).subquery()
+        )
+        with self.engine.connect() as conn:
+            return int(conn.execute(stmt).scalar_one())
+
+    # -- verification ----------------------------------------------------------------
+
+    def verify(self, *, progress: Callable[[int], None] | None = None) -> Head:
+        """Check the hash chain and that every projected version equals a replay.
+
+        Raises :class:`TamperedLog` naming the first bad sequence number.
+        """
+        expected_prev = GENESIS_HASH
+        expected_seq = 0
+        last_at = ""
+        prev_version = versions_table.alias("prev_version")
+        stmt = (
+            select(log_table, _v.doc.label("doc"), _v.to_seq.label("to_seq"),
+                   prev_version.c.doc.label("prev_doc"))
+            .select_from(
+                log_table.outerjoin(versions_table, and_(
+                    _v.from_seq == log_table.c.seq, _v.event_id == log_table.c.event_id,
+                )).outerjoin(prev_version, and_(
+                    prev_version.c.to_seq == log_table.c.seq,
+                    prev_version.c.event_id == log_table.c.event_id,
+                ))
+            )
+            .order_by(log_table.c.seq)
+        )
+        with self.engine.connect() as conn:
+            for row in conn.execution_options(yield_per=5000).execute(stmt):
+                expected_seq += 1
+                seq = int(row.seq)
+                if seq != expected_seq:
+                    raise TamperedLog(f"sequence gap: expected {expected_seq}, found {seq}", seq=expected_seq)
+                if row.prev_hash != expected_prev:
+                    raise TamperedLog(f"record {seq}: previous-hash link is broken", seq=seq)
+                body = record_body_json(
+                    seq, row.event_id, row.kind, row.payload, row.author,
+                    row.recorded_at, row.origin, row.reason, int(row.v),
+                )
+                if chain_hash(expected_prev, body) != row.hash:
+                    raise TamperedLog(f"record {seq}: content does not match its hash", seq=seq)
+                if row.recorded_at < last_at:
+                    raise TamperedLog(f"record {seq}: recorded before its predecessor", seq=seq)
+                last_at = row.recorded_at
+                expected_prev = row.hash
+                self._verify_projection(row)
+                if progress is not None and seq % 10000 == 0:
+                    progress(seq)
+            version_count = conn.execute(select(func.count()).select_from(versions_table)).scalar_one()
+        if version_count != expected_seq:
+            raise TamperedLog(
+                f"projection holds {version_count} versions for {expected_seq} records",
+                seq=expected_seq + 1 if version_count > expected_seq else None,
+            )
+        return Head(expected_seq, expected_prev, last_at or None)
+
+    @staticmethod
+    def _verify_projection(row: Any) -> None:
+        seq = int(row.seq)
+        if row.doc is None:
+            raise TamperedLog(f"record {seq}: no projected version", seq=seq)
+        record = _record_from_row(row)
+        previous = event_from_doc(json.loads(row.prev_doc)) if row.prev_doc is not None else None
+        if (previous is None) != (record.kind is Kind.RECORDED):
+            raise TamperedLog(f"record {seq}: projection chain is broken", seq=seq)
+        try:
+            replayed = apply(previous, record)
+        except Exception as error:  # noqa: BLE001 - any failure is a bad record
+            raise TamperedLog(f"record {seq}: cannot be replayed ({error})", seq=seq) from None
+        if replayed != event_from_doc(json.loads(row.doc)):
+            raise TamperedLog(f"record {seq}: projection differs from a replay of the log", seq=seq)
+
+    def rebuild_projection(self) -> int:
+        """Throw the projection away and replay the whole log into it. Returns records replayed."""
+        # Reading and writing use separate connections only on PostgreSQL; SQLite
+        # replays in one transaction.
+        with self._writer() as conn:
+            conn.execute(versions_table.delete())
+            writer = _BatchWriter(conn, Head(0, GENESIS_HASH, None), 2000, replay=True)
+            stmt = select(log_table).order_by(log_table.c.seq)
+            with self.engine.connect() as reader:
+                for row in reader.execution_options(yield_per=5000).execute(stmt):
+                    writer.replay(_record_from_row(row))
+            writer.flush()
+            conn.execute(
+                update(meta_table).where(meta_table.c.key == "projection_version")
+                .values(value=str(PROJECTION_VERSION))
+            )
+            return writer.count
+
+
+class _BatchWriter:
+    """Turns drafts into log rows and projection versions, flushed in batches."""
+
+    def __init__(self, conn: Connection, head: Head, batch_size: int, *, replay: bool = False) -> None:
+        self.conn = conn
+        self.seq = head.count
+        self.prev_hash = head.hash
+        self.last_at = head.recorded_at or ""
+        self.batch_size = batch_size
+        self.replay_mode = replay
+        self.count = 0
+        self.first_seq: int | None = None
+        self._log_rows: list[dict[str, Any]] = []
+        self._new_versions: dict[str, dict[str, Any]] = {}
+        self._closed_versions: list[dict[str, Any]] = []
+        self._pending_rows: list[dict[str, Any]] = []
+        self._states: dict[str, Event] = {}
+
+    def add(self, draft: Draft, stamp: str) -> Record:
+        self.seq += 1
+        # Transaction time never runs backwards, so as-of queries are well defined
+        # even when writers' clocks disagree.
+        stamp = max(stamp, self.last_at)
+        payload_json = _payload_json(draft.payload)
+        prov = draft.provenance
+        body = record_body_json(
+            self.seq, draft.event_id, draft.kind.value, payload_json, prov.author,
+            stamp, prov.origin, prov.reason, PAYLOAD_VERSION,
+        )
+        digest = chain_hash(self.prev_hash, body)
+        record = Record(
+            seq=self.seq, event_id=draft.event_id, kind=draft.kind, payload=draft.payload,
+            author=prov.author, recorded_at=stamp, origin=prov.origin, reason=prov.reason,
+            prev_hash=self.prev_hash, hash=digest,
+        )
+        self._log_rows.append({
+            "seq": self.seq, "event_id": draft.event_id, "kind": draft.kind.value,
+            "payload": payload_json, "author": prov.author, "recorded_at": stamp,
+            "origin": prov.origin, "reason": prov.reason, "v": PAYLOAD_VERSION,
+            "prev_hash": self.prev_hash, "hash": digest,
+        })
+        self.prev_hash = digest
+        self.last_at = stamp
+        self._project(record)
+        return record
+
+    def add_verbatim(self, record: Record) -> None:
+        self._log_rows.append({
+            "seq": record.seq, "event_id": record.event_id, "kind": record.kind.value,
+            "payload": _payload_json(record.payload), "author": record.author,
+            "recorded_at": record.recorded_at, "origin": record.origin, "reason": record.reason,
+            "v": record.version, "prev_hash": record.prev_hash, "hash": record.hash,
+        })
+        self.seq = record.seq
+        self.prev_hash = record.hash
+        self.last_at = record.recorded_at
+        self._project(record)
+
+    def replay(self, record: Record) -> None:
+        self.seq = record.seq
+        self._project(record)
+
+    def _project(self, record: Record) -> None:
+        if self.first_seq is None:
+            self.first_seq = record.seq
+        if record.kind is Kind.RECORDED:
+            state = self._states.get(record.event_id)
+        else:
+            state = self._state(record.event_id)
+        new_state = apply(state, record)
+        pending = self._new_versions.get(record.event_id)
+        if pending is not None:
+            pending["to_seq"] = record.seq
+            pending["to_at"] = record.recorded_at
+        elif state is not None:
+            self._closed_versions.append({
+                "b_event_id": record.event_id, "b_to_seq": record.seq, "b_to_at": record.recorded_at,
+            })
+        row = _version_row(new_state, record)
+        self._pending_rows.append(row)
+        self._new_versions[record.event_id] = row
+        self._states[record.event_id] = new_state
+        self.count += 1
+        if len(self._pending_rows) >= self.batch_size:
+            self.flush()
+
+    def _state(self, event_id: str) -> Event | None:
+        if event_id in self._states:
+            return self._states[event_id]
+        doc = self.conn.execute(
+            select(_v.doc).where(_v.event_id == event_id).where(_current)
+        ).scalar()
+        return None if doc is None else event_from_doc(json.loads(doc))
+
+    def flush(self) -> None:
+        from sqlalchemy import bindparam
+
+        if self._closed_versions:
+            self.conn.execute(
+                update(versions_table)
+                .where(_v.event_id == bindparam("b_event_id"))
+                .where(_current)
+                .values(to_seq=bindparam("b_to_seq"), to_at=bindparam("b_to_at")),
+                self._closed_versions,
+            )
+        if self._log_rows and not self.replay_mode:
+            self.conn.execute(insert(log_table), self._log_rows)
+        if self._pending_rows:
+            self.conn.execute(insert(versions_table), self._pending_rows)
+        self._log_rows.clear()
+        self._closed_versions.clear()
+        self._pending_rows.clear()
+        self._new_versions.clear()
+        self._states.clear()
+
+
+def _version_row(event: Event, record: Record) -> dict[str, Any]:
+    span = event.span
+    lo, hi = span.earliest, span.latest
+    return {
+        "event_id": event.id,
+        "from_seq": record.seq,
+        "to_seq": None,
+        "from_at": record.recorded_at,
+        "to_at": None,
+        "lo": bound_text(lo),
+        "hi": bound_text(hi),
+        "precision": int(span.precision),
+        "wide": 1 if hi - lo > timedelta(days=WIDE_DAYS) else 0,
+        "status": event.status.value,
+        "tags_key": _key(event.tags),
+        "actors_key": _key(event.actors),
+        "search": fold_text(" ".join((
+            event.title, event.description, event.place or "", *event.tags, *event.actors,
+        ))),
+        "doc": json.dumps(event_to_doc(event), ensure_ascii=False, separators=(",", ":")),
+    }
+
+
+def _current_states(conn: Connection, ids: list[str]) -> dict[str, Event]:
+    found: dict[str, Event] = {}
+    for start in range(0, len(ids), 500):
+        stmt = select(_v.doc).where(_current).where(_v.event_id.in_(ids[start:start + 500]))
+        for doc in conn.execute(stmt).scalars():
+            event = event_from_doc(json.loads(doc))
+            found[event.id] = event
+    return found
+
+
+def _key(values: tuple[str, ...]) -> str:
+    """Tags as ``␟a␟b␟``, so that one tag matches with a LIKE and nothing else does."""
+    return _SEP + _SEP.join(fold_text(v) for v in values) + _SEP if values else ""
+
+
+def _valid_at(as_of: datetime | None) -> Any:
+    if as_of is None:
+        return _current
+    stamp = utc_now_text(as_of.replace(tzinfo=timezone.utc))
+    return and_(_v.from_at <= stamp, or_(_v.to_at.is_(None), _v.to_at > stamp))
+
+
+def _events_statement(query: EventQuery) -> Any:
+    stmt = select(_v.doc).where(_valid_at(query.as_of))
+    if not query.include_retracted:
+        stmt = stmt.where(_v.status == Status.ACTIVE.value)
+    if query.since is not None:
+        # Anything that starts on or after --since matches; of what starts before it,
+        # only events whose end reaches it. Non-wide events can only reach back
+        # WIDE_DAYS, which keeps the start-date index usable.
+        window = bound_text(datetime.fromisoformat(query.since) - timedelta(days=WIDE_DAYS + 1)) \
+            if query.since >= "0002" else query.since
+        stmt = stmt.where(_v.hi >= query.since).where(or_(_v.lo >= window, _v.wide == 1))
+    if query.until is not None:
+        stmt = stmt.where(_v.lo <= query.until)
+    for tag in query.tags:
+        stmt = stmt.where(_v.tags_key.contains(_SEP + fold_text(tag) + _SEP, autoescape=True))
+    for actor in query.actors:
+        stmt = stmt.where(_v.actors_key.contains(_SEP + fold_text(actor) + _SEP, autoescape=True))
+    if query.text:
+        for word in fold_text(query.text).split():
+            stmt = stmt.where(_v.search.contains(word, autoescape=True))
+    stmt = stmt.order_by(_v.lo, _v.precision, _v.event_id)
+    if query.limit is not None:
+        stmt = stmt.limit(query.limit)
+    return stmt
+
+
+def _query_fields(query: EventQuery) -> dict[str, Any]:
+    return {name: getattr(query, name) for name in EventQuery.__slots__}
+
+
+def _record_from_row(row: Any) -> Record:
+    return Record(
+        seq=int(row.seq), event_id=row.event_id, kind=Kind(row.kind),
+        payload=json.loads(row.payload), author=row.author, recorded_at=row.recorded_at,
+        origin=row.origin, reason=row.reason, prev_hash=row.prev_hash, hash=row.hash,
+        version=int(row.v),
+    )
+
+
+def _conflicting_id(error: IntegrityError) -> str | None:
+    params = error.params
+    if isinstance(params, dict):
+        return str(params.get("event_id"))
+    return None

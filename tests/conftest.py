@@ -1,0 +1,108 @@
+"""Shared fixtures: real archives on real databases, and the real seed timeline.
+
+``archive_url`` is parametrized over the backends: SQLite always; PostgreSQL when a
+server is available (``CHRONICLE_TEST_PG_URL``, set by ``.ci/run``, or one the
+``postgres`` fixture in ``tests/pg_server.py`` can start) — otherwise those cases are
+skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from chronicle.archive import Archive
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "seeds" / "ecuador.toml"
+SHARED = ROOT.parent / "shared"
+REALDATA = SHARED / "realdata"
+GOLDEN = Path(__file__).resolve().parent / "golden"
+
+#: A fixed clock for deterministic logs in golden tests.
+FIXED_AUTHOR = "tester"
+
+pytest_plugins = ["tests.pg_server"]
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test sees the developer's archive, author or colour settings."""
+    monkeypatch.delenv("CHRONICLE_DB", raising=False)
+    monkeypatch.setenv("CHRONICLE_AUTHOR", FIXED_AUTHOR)
+    monkeypatch.setenv("NO_COLOR", "1")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def archive_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A URL where a new archive may be created, on each backend."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'events' / 'chronicle.db'}"
+    fresh_database = request.getfixturevalue("pg_database")
+    return str(fresh_database)
+
+
+@pytest.fixture
+def sqlite_dir(tmp_path: Path) -> Path:
+    """A directory holding a new, empty SQLite archive (events/chronicle.db)."""
+    Archive.init(tmp_path, name="test", description="A test archive").close()
+    return tmp_path
+
+
+@pytest.fixture
+def archive(archive_url: str) -> Iterator[Archive]:
+    """An empty archive on each backend."""
+    created = Archive.init(url=archive_url, name="test", description="A test archive")
+    yield created
+    created.close()
+
+
+@pytest.fixture
+def seeded(archive: Archive) -> Archive:
+    """The archive with the Ecuador seed timeline imported."""
+    from chronicle.importing import import_file
+
+    import_file(archive, SEED, label="seeds/ecuador.toml")
+    return archive
+
+
+@pytest.fixture
+def seeded_dir(sqlite_dir: Path) -> Path:
+    """A directory with a SQLite archive holding the seed timeline."""
+    from chronicle.importing import import_file
+
+    archive = Archive.open(f"sqlite:///{sqlite_dir / 'events' / 'chronicle.db'}")
+    import_file(archive, SEED, label="seeds/ecuador.toml")
+    archive.close()
+    return sqlite_dir
+
+
+@pytest.fixture
+def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    return CliRunner()
+
+
+def installed_chronicle() -> str:
+    """The real ``chronicle`` entry point of this environment."""
+    found = shutil.which("chronicle", path=str(Path(sys.executable).parent)) or shutil.which("chronicle")
+    if not found:
+        pytest.skip("the chronicle entry point is not installed (pip install -e .)")
+    return found
+
+
+def run_chronicle(*args: str, cwd: Path, input: str | None = None,
+                  env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the installed ``chronicle`` as a user would, in ``cwd``."""
+    full_env = {**os.environ, "CHRONICLE_AUTHOR": FIXED_AUTHOR, "NO_COLOR": "1", **(env or {})}
+    full_env.pop("CHRONICLE_DB", None) if env is None or "CHRONICLE_DB" not in env else None
+    return subprocess.run(
+        [installed_chronicle(), *args], cwd=cwd, input=input, capture_output=True,
+        text=True, env=full_env, timeout=120, check=False,
+    )

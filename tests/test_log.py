@@ -4,7 +4,7 @@ replay, time travel, and corrections as new records. Runs on every backend."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
@@ -131,7 +131,7 @@ def test_projection_rebuild_equals_live_projection(seeded: Archive) -> None:
 
 
 def test_as_of_answers_what_the_archive_said_then(archive: Archive) -> None:
-    times = iter([datetime(2026, 1, 1, 12, tzinfo=timezone.utc) + timedelta(days=d) for d in range(10)])
+    times = iter([datetime(2026, 1, 1, 12, tzinfo=UTC) + timedelta(days=d) for d in range(10)])
     clock = lambda: next(times)  # noqa: E731
     from chronicle.archive import recorded_payload
     from chronicle.model import Draft, Provenance

@@ -18,7 +18,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from enum import IntEnum
 
 from chronicle.errors import BadDate
@@ -392,13 +392,13 @@ def _from_english(text: str, raw: str, field: str) -> HistDate:
         return HistDate(one.year, one.month, approximate=approximate, uncertain=uncertain)
     if not has_time:
         return HistDate(one.year, one.month, one.day, approximate=approximate, uncertain=uncertain)
-    offset = None
+    offset: int | None = None
     if one.tzinfo is not None:
         delta = one.utcoffset()
         offset = int(delta.total_seconds() // 60) if delta is not None else None
-    second = one.second if one.second == two.second else None
+    seconds = one.second if one.second == two.second else None
     return HistDate(
-        one.year, one.month, one.day, one.hour, one.minute, second, offset,
+        one.year, one.month, one.day, one.hour, one.minute, seconds, offset,
         approximate=approximate, uncertain=uncertain,
     )
 
@@ -434,7 +434,7 @@ def _offset_text(offset: int, *, utc_z: bool) -> str:
 def _to_utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         return moment
-    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment.astimezone(UTC).replace(tzinfo=None)
 
 
 def _plain(value: HistDate) -> str:

@@ -79,11 +79,8 @@ def export(
 @contextmanager
 def _open_output(target: str) -> Iterator[TextIO]:
     if target == "-":
-        stream = open(sys.stdout.fileno(), "w", encoding="utf-8", newline="", closefd=False)
-        try:
+        with open(sys.stdout.fileno(), "w", encoding="utf-8", newline="", closefd=False) as stream:
             yield stream
-        finally:
-            stream.flush()
         return
     path = Path(target)
     path.parent.mkdir(parents=True, exist_ok=True)

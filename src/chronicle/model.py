@@ -12,7 +12,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from chronicle.dates import Span, parse_span
@@ -27,7 +27,7 @@ _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     """What a log record does to its event."""
 
     RECORDED = "recorded"
@@ -37,7 +37,7 @@ class Kind(str, Enum):
     RESTORED = "restored"
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     ACTIVE = "active"
     RETRACTED = "retracted"
 
@@ -104,12 +104,14 @@ def make_source(
     archived_url = _clean(archived_url)
     if archived_url is not None:
         check_url(archived_url, field="--archived-url")
+    published = _clean(published)
+    accessed = _clean(accessed)
     return Source(
         url=url,
         title=title,
         publisher=_clean(publisher),
-        published=parse_span(published, field="--published").edtf if _clean(published) else None,
-        accessed=parse_span(accessed, field="--accessed").edtf if _clean(accessed) else None,
+        published=parse_span(published, field="--published").edtf if published else None,
+        accessed=parse_span(accessed, field="--accessed").edtf if accessed else None,
         archived_url=archived_url,
         quote=_clean(quote),
     )
@@ -154,8 +156,23 @@ def slugify(text: str, *, limit: int = 60) -> str:
 
 def fold_text(text: str) -> str:
     """Lower case without accents, so ``--text television`` finds "Televisión"."""
+    if text.isascii():
+        # Nothing to decompose, and ASCII casefold is lower(): the common case, fast.
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return decomposed.translate(_DROP_COMBINING)
+
+
+class _CombiningTable(dict[int, int | None]):
+    """``str.translate`` table that drops combining marks; learns each code point once."""
+
+    def __missing__(self, code: int) -> int | None:
+        value = None if unicodedata.combining(chr(code)) else code
+        self[code] = value
+        return value
+
+
+_DROP_COMBINING = _CombiningTable()
 
 
 @dataclass(frozen=True, slots=True)

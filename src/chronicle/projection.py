@@ -105,7 +105,7 @@ def _revised_fields(state: Event, payload: dict[str, Any]) -> dict[str, Any]:
         changes["title"] = clean_title(payload["title"])
     if "date" in payload or "end" in payload:
         start = payload.get("date", state.date)
-        end = payload["end"] if "end" in payload else state.end
+        end = payload.get("end", state.end)
         changes["span"] = _span(start, end)
     if "description" in payload:
         changes["description"] = payload["description"] or ""

@@ -20,7 +20,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import (
@@ -150,8 +150,8 @@ class AppendResult:
 
 
 def utc_now_text(now: datetime | None = None) -> str:
-    moment = now or datetime.now(timezone.utc)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    moment = now or datetime.now(UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def record_body_json(
@@ -260,10 +260,9 @@ class Store:
 
     @contextmanager
     def _writer(self) -> Iterator[Connection]:
-        with self.engine.connect().execution_options(**dialects.write_options()) as conn:
-            with conn.begin():
-                dialects.lock_for_append(conn)
-                yield conn
+        with self.engine.connect().execution_options(**dialects.write_options()) as conn, conn.begin():
+            dialects.lock_for_append(conn)
+            yield conn
 
     def append(
         self,
@@ -281,7 +280,7 @@ class Store:
         batches so that a million-row import keeps memory flat.
         """
         self.check_schema(writing=True)
-        clock = now or (lambda: datetime.now(timezone.utc))
+        clock = now or (lambda: datetime.now(UTC))
         try:
             with self._writer() as conn:
                 head = self._head(conn)
@@ -317,7 +316,7 @@ class Store:
         idempotent and re-imports of a corrected file record only the changes.
         """
         self.check_schema(writing=True)
-        clock = now or (lambda: datetime.now(timezone.utc))
+        clock = now or (lambda: datetime.now(UTC))
         try:
             with self._writer() as conn:
                 writer = _BatchWriter(conn, self._head(conn), 2000)
@@ -508,7 +507,7 @@ class Store:
             raise TamperedLog(f"record {seq}: projection chain is broken", seq=seq)
         try:
             replayed = apply(previous, record)
-        except Exception as error:  # noqa: BLE001 - any failure is a bad record
+        except Exception as error:
             raise TamperedLog(f"record {seq}: cannot be replayed ({error})", seq=seq) from None
         if replayed != event_from_doc(json.loads(row.doc)):
             raise TamperedLog(f"record {seq}: projection differs from a replay of the log", seq=seq)
@@ -597,10 +596,10 @@ class _BatchWriter:
     def _project(self, record: Record) -> None:
         if self.first_seq is None:
             self.first_seq = record.seq
-        if record.kind is Kind.RECORDED:
-            state = self._states.get(record.event_id)
-        else:
-            state = self._state(record.event_id)
+        # A new event may only clash with one recorded earlier in this batch; the unique
+        # index on current versions catches clashes with what is already stored.
+        fresh = record.kind is Kind.RECORDED
+        state = self._states.get(record.event_id) if fresh else self._state(record.event_id)
         new_state = apply(state, record)
         pending = self._new_versions.get(record.event_id)
         if pending is not None:
@@ -689,7 +688,7 @@ def _key(values: tuple[str, ...]) -> str:
 def _valid_at(as_of: datetime | None) -> Any:
     if as_of is None:
         return _current
-    stamp = utc_now_text(as_of.replace(tzinfo=timezone.utc))
+    stamp = utc_now_text(as_of.replace(tzinfo=UTC))
     return and_(_v.from_at <= stamp, or_(_v.to_at.is_(None), _v.to_at > stamp))
 
 

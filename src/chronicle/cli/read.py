@@ -15,10 +15,12 @@ def filter_options(function: Any) -> Any:
     """The filters shared by ``show`` and ``export``."""
     options = [
         click.option("--since", metavar="WHEN", help="Events that may fall on or after this (e.g. 2023, 'Oct 2023')."),
-        click.option("--until", metavar="WHEN", help="Events that may fall on or before this (2024 = up to 31 Dec 2024)."),
+        click.option("--until", metavar="WHEN",
+                     help="Events that may fall on or before this (2024 = up to 31 Dec 2024)."),
         click.option("--tag", "tags", multiple=True, metavar="TAG", help="Only events with this tag (repeatable: all must match)."),
         click.option("--actor", "actors", multiple=True, metavar="NAME", help="Only events involving this actor (repeatable)."),
-        click.option("--text", metavar="WORDS", help="Words in title, description, place, tags or actors (accents ignored)."),
+        click.option("--text", metavar="WORDS",
+                     help="Words in title, description, place, tags or actors (accents ignored)."),
         click.option("--as-of", metavar="TIMESTAMP", help="The archive as it stood then (transaction time), e.g. 2026-11-28T12:00Z."),
         click.option("--include-retracted", is_flag=True, help="Also list retracted events."),
     ]
@@ -40,7 +42,7 @@ def build_query(*, limit: int | None = None, **filters: Any) -> Any:
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl"]), default="table",
               show_default=True, help="json: one array; jsonl: one event per line (for scripts).")
 @click.pass_obj
-def show(settings: Any, event_id: str | None, fmt: str, limit: int | None, **filters: Any) -> None:
+def show(settings: Any, /, event_id: str | None, fmt: str, limit: int | None, **filters: Any) -> None:
     """List events in timeline order, or show one event (by id or unique id prefix) in full.
 
     \b
@@ -77,9 +79,10 @@ def show(settings: Any, event_id: str | None, fmt: str, limit: int | None, **fil
 
 @click.command()
 @click.argument("event_id", metavar="ID")
-@click.option("--format", "fmt", type=click.Choice(["text", "jsonl"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "jsonl"]), default="text", show_default=True,
+              help="jsonl: the full records, one per line, with their hashes.")
 @click.pass_obj
-def history(settings: Any, event_id: str, fmt: str) -> None:
+def history(settings: Any, /, event_id: str, fmt: str) -> None:
     """Every record about one event: what changed, who, when, why, and from which command or file.
 
     \b
@@ -99,7 +102,7 @@ def history(settings: Any, event_id: str, fmt: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "jsonl"]), default="text", show_default=True,
               help="jsonl: full records with hashes (same as `export --format jsonl`).")
 @click.pass_obj
-def log(settings: Any, after: int, limit: int | None, fmt: str) -> None:
+def log(settings: Any, /, after: int, limit: int | None, fmt: str) -> None:
     """The raw log, oldest first: sequence number, hash, time, kind, event, author, reason.
 
     \b

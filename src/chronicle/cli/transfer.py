@@ -27,7 +27,7 @@ from chronicle.cli.read import build_query, filter_options
 @click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path),
               help="With --skip-invalid: write the rejected rows and their reasons here (CSV).")
 @click.pass_obj
-def import_(settings: Any, file: str, fmt: str | None, preset: str | None, mappings: tuple[str, ...],
+def import_(settings: Any, /, file: str, fmt: str | None, preset: str | None, mappings: tuple[str, ...],
             mapping_file: Path | None, skip_invalid: bool, rejects: Path | None) -> None:
     """Import events from FILE ('-' for stdin), all or nothing.
 
@@ -96,7 +96,7 @@ class _input_path:
 @click.option("--sources-file", type=click.Path(dir_okay=False, path_type=Path),
               help="csv: also write one row per event × source to this file.")
 @click.pass_obj
-def export(settings: Any, fmt: str, output: str | None, limit: int | None, imprecise: str,
+def export(settings: Any, /, fmt: str, output: str | None, limit: int | None, imprecise: str,
            template_dir: Path | None, excel: bool, raw: bool, sources_file: Path | None, **filters: Any) -> None:
     """Publish the timeline (or part of it) as HTML, iCalendar, CSV, JSON, or the log as JSONL.
 

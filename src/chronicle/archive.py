@@ -41,7 +41,7 @@ def default_author() -> str:
         return author
     try:
         return getpass.getuser()
-    except Exception:  # noqa: BLE001 - no user database (some containers)
+    except Exception:
         return "unknown"
 
 

@@ -17,11 +17,13 @@ def filter_options(function: Any) -> Any:
         click.option("--since", metavar="WHEN", help="Events that may fall on or after this (e.g. 2023, 'Oct 2023')."),
         click.option("--until", metavar="WHEN",
                      help="Events that may fall on or before this (2024 = up to 31 Dec 2024)."),
-        click.option("--tag", "tags", multiple=True, metavar="TAG", help="Only events with this tag (repeatable: all must match)."),
+        click.option("--tag", "tags", multiple=True, metavar="TAG",
+                     help="Only events with this tag (repeatable: all must match)."),
         click.option("--actor", "actors", multiple=True, metavar="NAME", help="Only events involving this actor (repeatable)."),
         click.option("--text", metavar="WORDS",
                      help="Words in title, description, place, tags or actors (accents ignored)."),
-        click.option("--as-of", metavar="TIMESTAMP", help="The archive as it stood then (transaction time), e.g. 2026-11-28T12:00Z."),
+        click.option("--as-of", metavar="TIMESTAMP",
+                     help="The archive as it stood then (transaction time), e.g. 2026-11-28T12:00Z."),
         click.option("--include-retracted", is_flag=True, help="Also list retracted events."),
     ]
     for option in reversed(options):

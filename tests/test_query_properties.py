@@ -51,7 +51,7 @@ def spans(draw: st.DrawFn) -> tuple[str, str | None]:
 @given(events=st.lists(spans(), min_size=1, max_size=25), since=edtf_dates(), until=edtf_dates())
 def test_since_until_equal_brute_force(tmp_path_factory: object, events: list[tuple[str, str | None]],
                                        since: str, until: str) -> None:
-    directory = Path(getattr(tmp_path_factory, "mktemp")("q"))
+    directory = Path(tmp_path_factory.mktemp("q"))
     archive = Archive.init(directory, name="q")
     try:
         prov = Provenance("t", "test")

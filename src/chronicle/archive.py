@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from chronicle.dates import parse_span
-from chronicle.errors import AmbiguousId, ArchiveNotFound, InvalidInput, UnknownEvent
+from chronicle.errors import AmbiguousId, ArchiveNotFound, Conflict, InvalidInput, UnknownEvent
 from chronicle.model import (
     Draft,
     Event,
@@ -86,6 +86,7 @@ class Archive:
     def open(cls, url: str, *, author: str | None = None, origin: str = "chronicle") -> Archive:
         store = Store(url)
         store.check_schema(writing=False)
+        store.refresh_projection()
         return cls(store, author=author, origin=origin)
 
     @classmethod
@@ -151,8 +152,18 @@ class Archive:
                 raise InvalidInput("is taken by another event", field="--id", value=new_id)
         else:
             new_id = self._free_id(slugify(payload["title"]))
-        self.store.append([Draft(new_id, Kind.RECORDED, payload, self._prov())])
-        return new_id
+        for _attempt in range(3):
+            try:
+                self.store.append([Draft(new_id, Kind.RECORDED, payload, self._prov())])
+                return new_id
+            except Conflict:
+                # Another writer took the id we chose between choosing and appending
+                # (two `add`s of one title at once): choose again. An --id the user
+                # chose is theirs, so that conflict stands.
+                if event_id is not None or not self.store.existing([new_id]):
+                    raise
+                new_id = self._free_id(slugify(payload["title"]))
+        raise Conflict("other writers kept taking the chosen id", field="id", value=new_id)
 
     def _free_id(self, base: str) -> str:
         taken = set(self.store.resolve_prefix(base))

@@ -1,15 +1,17 @@
 """Everything that differs between SQLite and PostgreSQL — and nothing else.
 
 This is the one clearly marked place where chronicle speaks a dialect: how an engine is
-made, how a writer takes the log's write lock, and the triggers that make the database
-refuse UPDATE, DELETE (and TRUNCATE) on the log. The rest of the store is portable
-SQLAlchemy Core.
+made, how a writer takes the log's write lock (and how long it waits for it), which
+errors mean "another writer got in the way", and the triggers that make the database
+refuse UPDATE, DELETE (and TRUNCATE) on the log and any record that does not continue
+the chain. The rest of the store is portable SQLAlchemy Core.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
@@ -17,6 +19,10 @@ from sqlalchemy.engine import make_url
 from chronicle.errors import ArchiveNotFound, InvalidInput
 
 _APPEND_ONLY = "chronicle log is append-only"
+_CHAIN = "chronicle log: a record must continue the chain"
+_GENESIS = "0" * 64
+#: How long a writer waits for the write lock before giving up, in seconds.
+DEFAULT_LOCK_TIMEOUT = 60.0
 #: Key of the PostgreSQL advisory lock that serialises appends.
 _PG_LOCK_KEY = 7_421_019_517
 
@@ -33,7 +39,7 @@ def make_engine(url: str, *, must_exist: bool = True) -> Engine:
     """An engine for ``url``; refuses to conjure an empty SQLite file out of a typo."""
     try:
         parsed = make_url(url)
-    except Exception:  # noqa: BLE001 - any parse failure is the user's URL
+    except Exception:
         raise InvalidInput(
             "is not a database URL", field="--db", value=url,
             accepted="sqlite:///path/to/events/chronicle.db or postgresql+psycopg://user@host/db",
@@ -45,7 +51,7 @@ def make_engine(url: str, *, must_exist: bool = True) -> Engine:
             raise ArchiveNotFound(
                 "no archive here; create one with `chronicle init`", field="--db", value=url,
             )
-        engine = create_engine(url, connect_args={"timeout": 60})
+        engine = create_engine(url, connect_args={"timeout": lock_timeout()})
         _configure_sqlite(engine)
         return engine
     if backend == "postgresql":
@@ -77,19 +83,101 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+def lock_timeout() -> float:
+    """Seconds a writer waits for the write lock: ``CHRONICLE_LOCK_TIMEOUT``, else 60."""
+    raw = os.environ.get("CHRONICLE_LOCK_TIMEOUT", "").strip()
+    try:
+        seconds = float(raw) if raw else DEFAULT_LOCK_TIMEOUT
+    except ValueError:
+        raise InvalidInput("is not a number of seconds", field="CHRONICLE_LOCK_TIMEOUT", value=raw) from None
+    if seconds <= 0:
+        raise InvalidInput("must be more than 0 seconds", field="CHRONICLE_LOCK_TIMEOUT", value=raw)
+    return seconds
+
+
 def lock_for_append(conn: Connection) -> None:
     """Serialise appends: one writer at a time computes the next sequence and hash.
 
-    SQLite already holds its write lock (BEGIN IMMEDIATE). PostgreSQL takes a
-    transaction-scoped advisory lock, so sequence numbers are handed out in commit
-    order and a reader following the log never skips a record committed late.
+    SQLite already holds its write lock (BEGIN IMMEDIATE, waiting up to the busy
+    timeout). PostgreSQL takes a transaction-scoped advisory lock, waiting at most
+    :func:`lock_timeout`, so sequence numbers are handed out in commit order and a
+    reader following the log never skips a record committed late.
+
+    The writer's transaction is forced to READ COMMITTED first: under a database whose
+    default is REPEATABLE READ or SERIALIZABLE, the snapshot would be taken by the lock
+    statement itself — *before* waiting — and the writer would read a stale head.
+    Under READ COMMITTED, the next statement sees everything committed by the writer
+    that held the lock before.
     """
     if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+        conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{int(lock_timeout() * 1000)}ms'")
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
 
 
+WriteFailure = Literal["retry", "busy"]
+
+
+def classify_write_failure(error: BaseException) -> WriteFailure | None:
+    """What a database error during an append means for the writer.
+
+    ``"retry"``: the database rolled the transaction back because of another
+    transaction (PostgreSQL serialization failure or deadlock) — running it again is
+    safe. ``"busy"``: the write lock was not granted within :func:`lock_timeout`
+    (SQLite ``database is locked``, PostgreSQL ``lock_not_available``). ``None``:
+    anything else, which is not ours to interpret.
+    """
+    original = getattr(error, "orig", error)
+    state = getattr(original, "sqlstate", None)
+    if state in ("40001", "40P01"):
+        return "retry"
+    if state == "55P03":
+        return "busy"
+    message = str(original).lower()
+    if "database is locked" in message or "database is busy" in message:
+        return "busy"
+    return None
+
+
 def install_guards(conn: Connection) -> None:
-    """Triggers that make the database itself refuse to change the log."""
+    """Triggers that make the database itself refuse to change the log (schema 2)."""
+    install_append_only_guards(conn)
+    install_chain_guard(conn)
+
+
+def install_chain_guard(conn: Connection) -> None:
+    """A trigger that refuses a record that does not continue the chain (schema 2).
+
+    A new row's ``prev_hash`` must be the hash of the row with ``seq - 1`` (the genesis
+    hash for ``seq`` 1). With the primary key on ``seq`` this keeps the log one gap-free
+    chain even against a writer that has INSERT rights but bypasses chronicle — the
+    hashes themselves are still for ``verify`` to check. One indexed lookup per row.
+    """
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql(
+            "CREATE TRIGGER IF NOT EXISTS log_chain BEFORE INSERT ON log "
+            f"WHEN NEW.prev_hash IS NOT (CASE WHEN NEW.seq = 1 THEN '{_GENESIS}' "
+            "ELSE (SELECT hash FROM log WHERE seq = NEW.seq - 1) END) "
+            f"BEGIN SELECT RAISE(ABORT, '{_CHAIN}'); END"
+        )
+    elif conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(
+            "CREATE OR REPLACE FUNCTION chronicle_log_chain() RETURNS trigger "
+            "LANGUAGE plpgsql AS $$ BEGIN "
+            f"IF NEW.prev_hash IS DISTINCT FROM (CASE WHEN NEW.seq = 1 THEN '{_GENESIS}' "
+            "ELSE (SELECT l.hash FROM log l WHERE l.seq = NEW.seq - 1) END) THEN "
+            f"RAISE EXCEPTION USING MESSAGE = '{_CHAIN} (record ' || NEW.seq || ')', "
+            "ERRCODE = 'integrity_constraint_violation'; "
+            "END IF; RETURN NEW; END $$"
+        )
+        conn.exec_driver_sql("DROP TRIGGER IF EXISTS log_chain ON log")
+        conn.exec_driver_sql(
+            "CREATE TRIGGER log_chain BEFORE INSERT ON log FOR EACH ROW EXECUTE FUNCTION chronicle_log_chain()"
+        )
+
+
+def install_append_only_guards(conn: Connection) -> None:
+    """Triggers that refuse UPDATE and DELETE (and TRUNCATE on PostgreSQL) on the log (schema 1)."""
     if conn.dialect.name == "sqlite":
         for action in ("UPDATE", "DELETE"):
             conn.exec_driver_sql(
@@ -117,6 +205,10 @@ def install_guards(conn: Connection) -> None:
 
 def is_append_only_violation(error: BaseException) -> bool:
     return _APPEND_ONLY in str(error)
+
+
+def is_chain_violation(error: BaseException) -> bool:
+    return _CHAIN in str(error)
 
 
 def write_options() -> dict[str, Any]:

@@ -16,12 +16,15 @@ Only this module (and :mod:`chronicle.dialects`) imports SQLAlchemy. Tables:
 
 from __future__ import annotations
 
+import functools
 import json
+import random
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import (
     BigInteger,
@@ -42,7 +45,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from chronicle import dialects
 from chronicle.dates import bound_text
@@ -67,8 +70,13 @@ from chronicle.model import (
 from chronicle.projection import PROJECTION_VERSION, apply, event_from_doc, event_to_doc
 from chronicle.query import EventQuery
 
-#: Version of the table layout; Alembic migrations move archives between versions.
-SCHEMA_VERSION = 1
+#: Version of the table layout; Alembic migrations move archives between versions
+#: (``chronicle upgrade``, :mod:`chronicle.upgrade`). 1: the first layout; 2: the
+#: database also refuses a log record that does not continue the chain.
+SCHEMA_VERSION = 2
+
+#: How many times an append that another transaction rolled back is tried in all.
+WRITE_ATTEMPTS = 5
 
 #: Events spanning more than this many days are "wide": found through their own index,
 #: so that date-range queries on everything else can walk the start-date index.
@@ -131,6 +139,47 @@ Index("ix_versions_from_at", _v.from_at, _v.lo)
 
 _SEP = "\x1f"
 T = TypeVar("T")
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _write_retried(method: Callable[Concatenate[Store, P], R]) -> Callable[Concatenate[Store, P], R]:
+    """Run an append again (bounded) when the database rolled it back because of another writer.
+
+    Only a replayable input (a list or tuple of drafts/records/chunks) is retried: a
+    one-shot iterator is partly consumed, so then the writer fails with a clear
+    :class:`Conflict` instead. A write lock not granted within the lock timeout is a
+    ``Conflict`` at once — the writer already waited that long. Nothing is ever half
+    written: each attempt is one transaction.
+    """
+
+    @functools.wraps(method)
+    def wrapper(store: Store, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        replayable = bool(args) and isinstance(args[0], Sequence)
+        attempts = WRITE_ATTEMPTS if replayable else 1
+        for attempt in range(1, attempts + 1):
+            try:
+                return method(store, *args, **kwargs)
+            except DBAPIError as error:
+                failure = dialects.classify_write_failure(error)
+                if failure is None:
+                    raise
+                if failure == "busy":
+                    raise Conflict(
+                        f"the archive is busy: another writer held the write lock for more than "
+                        f"{dialects.lock_timeout():g} s; nothing was written — try again "
+                        "(CHRONICLE_LOCK_TIMEOUT sets how long to wait)",
+                    ) from None
+                if attempt == attempts:
+                    raise Conflict(
+                        f"other writers kept getting in the way (the database rolled the write "
+                        f"back {attempt} time(s)); nothing was written — try again "
+                        "(imports can simply be run again)",
+                    ) from None
+                time.sleep(random.uniform(0.01, 0.05) * 2**attempt)
+        raise AssertionError("unreachable")
+
+    return wrapper
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,6 +313,7 @@ class Store:
             dialects.lock_for_append(conn)
             yield conn
 
+    @_write_retried
     def append(
         self,
         drafts: Iterable[Draft],
@@ -300,6 +350,7 @@ class Store:
             ) from None
         return result
 
+    @_write_retried
     def append_planned(
         self,
         chunks: Iterable[Sequence[T]],
@@ -337,6 +388,7 @@ class Store:
                 field="id", value=_conflicting_id(error),
             ) from None
 
+    @_write_retried
     def append_records(self, records: Iterable[Record]) -> AppendResult:
         """Append records verbatim (a backup or a copy), checking every hash on the way.
 
@@ -395,8 +447,9 @@ class Store:
             stmt = stmt.where(log_table.c.event_id == event_id)
         if limit is not None:
             stmt = stmt.limit(limit)
-        with self.engine.connect() as conn:
-            rows = conn.execution_options(yield_per=batch_size).execute(stmt)
+        # ``with`` on the result: a reader that stops early (``next(log())``) closes
+        # PostgreSQL's server-side cursor now, not whenever the generator is collected.
+        with self.engine.connect() as conn, conn.execution_options(yield_per=batch_size).execute(stmt) as rows:
             for row in rows:
                 yield _record_from_row(row)
 
@@ -431,8 +484,7 @@ class Store:
     def event_docs(self, query: EventQuery = EventQuery(), *, batch_size: int = 2000) -> Iterator[str]:
         """The stored JSON of matching events, for exporters that want raw speed."""
         stmt = _events_statement(query)
-        with self.engine.connect() as conn:
-            result = conn.execution_options(yield_per=batch_size).execute(stmt)
+        with self.engine.connect() as conn, conn.execution_options(yield_per=batch_size).execute(stmt) as result:
             for row in result:
                 yield row.doc
 
@@ -467,8 +519,9 @@ class Store:
             )
             .order_by(log_table.c.seq)
         )
-        with self.engine.connect() as conn:
-            for row in conn.execution_options(yield_per=5000).execute(stmt):
+        # ``with`` on the result: a TamperedLog raised mid-stream closes PostgreSQL's cursor.
+        with self.engine.connect() as conn, conn.execution_options(yield_per=5000).execute(stmt) as rows:
+            for row in rows:
                 expected_seq += 1
                 seq = int(row.seq)
                 if seq != expected_seq:
@@ -512,23 +565,63 @@ class Store:
         if replayed != event_from_doc(json.loads(row.doc)):
             raise TamperedLog(f"record {seq}: projection differs from a replay of the log", seq=seq)
 
-    def rebuild_projection(self) -> int:
-        """Throw the projection away and replay the whole log into it. Returns records replayed."""
-        # Reading and writing use separate connections only on PostgreSQL; SQLite
-        # replays in one transaction.
+    @_write_retried
+    def rebuild_projection(self, *, only_if_stale: bool = False) -> int:
+        """Throw the projection away and replay the whole log into it. Returns records replayed.
+
+        With ``only_if_stale``, nothing happens (0) when, once the write lock is held,
+        the projection turns out to be of this chronicle's version already — so that
+        several processes opening a stale archive at once rebuild it only once.
+        """
         with self._writer() as conn:
+            version_row = select(meta_table.c.value).where(meta_table.c.key == "projection_version")
+            if only_if_stale and conn.execute(version_row).scalar() == str(PROJECTION_VERSION):
+                self._meta = None
+                return 0
             conn.execute(versions_table.delete())
             writer = _BatchWriter(conn, Head(0, GENESIS_HASH, None), 2000, replay=True)
             stmt = select(log_table).order_by(log_table.c.seq)
-            with self.engine.connect() as reader:
-                for row in reader.execution_options(yield_per=5000).execute(stmt):
+            # The log is read on a second connection, streamed; the writer's own
+            # connection holds the lock and receives the batches.
+            with self.engine.connect() as reader, reader.execution_options(yield_per=5000).execute(stmt) as rows:
+                for row in rows:
                     writer.replay(_record_from_row(row))
             writer.flush()
-            conn.execute(
+            changed = conn.execute(
                 update(meta_table).where(meta_table.c.key == "projection_version")
                 .values(value=str(PROJECTION_VERSION))
             )
+            if changed.rowcount == 0:
+                conn.execute(insert(meta_table), {"key": "projection_version", "value": str(PROJECTION_VERSION)})
+            self._meta = None
             return writer.count
+
+    def projection_is_stale(self) -> bool:
+        """True when the stored projection was built by another projection version."""
+        return self.meta().get("projection_version") != str(PROJECTION_VERSION)
+
+    def refresh_projection(self) -> int:
+        """Rebuild the projection from the log if it is stale; returns records replayed (0: it was not).
+
+        Projections are derived data, so a chronicle whose :data:`PROJECTION_VERSION`
+        differs from the stored one rebuilds them rather than misread them. A role
+        that may not rewrite the projection gets a :class:`SchemaMismatch` saying who can.
+        """
+        if not self.projection_is_stale() or int(self.meta().get("schema_version", "0")) > SCHEMA_VERSION:
+            # A newer chronicle's archive is not ours to rewrite (we only read it).
+            return 0
+        try:
+            return self.rebuild_projection(only_if_stale=True)
+        except DBAPIError as error:
+            if dialects.classify_write_failure(error) is not None:
+                raise
+            found = self.meta().get("projection_version", "none")
+            raise SchemaMismatch(
+                f"the projection was built by projection version {found}, this chronicle needs "
+                f"{PROJECTION_VERSION}, and rebuilding it failed ({type(error.orig).__name__}); "
+                "run `chronicle upgrade` as the archive's owner",
+                field="projection_version", value=found,
+            ) from None
 
 
 class _BatchWriter:

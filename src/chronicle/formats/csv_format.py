@@ -1,0 +1,351 @@
+"""CSV for spreadsheets and pandas: one row per event, stable columns, lossless round trips.
+
+Export (:func:`export_csv`): RFC 4180 quoting, UTF-8, a header row of :data:`COLUMNS`,
+LF line ends (``excel``: a byte-order mark and CRLF, which spreadsheet programs need to
+read UTF-8). Tags and actors are ``;``-separated (a JSON array when a value itself holds
+``;``); sources are a JSON array in one cell and, with ``sources_file``, one row per event
+× source in a second, long-format CSV (:data:`SOURCE_COLUMNS`).
+
+**Spreadsheet safety.** A text cell starting with ``=``, ``+``, ``-``, ``@``, tab or
+carriage return would run as a formula in a spreadsheet. By default such cells — in
+the text columns only (:data:`TEXT_COLUMNS`), never dates or numbers — get a leading
+``'``, which spreadsheets show as "this is text" and hide. So that this stays reversible,
+a text cell that really starts with ``'`` gets one more. The importer removes a leading
+``'`` only when it is followed by one of those characters or by another ``'``, i.e.
+exactly where the exporter added it. ``raw`` turns neutralising off (for programs).
+
+Import (:func:`read_csv`): chronicle's own CSV (any file with ``title`` and ``date``
+columns) needs no options; other files need ``--map``/``--mapping`` or a ``--preset``
+(:mod:`chronicle.formats.mapping`). Rows stream from disk; memory stays flat.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any, TextIO
+
+from chronicle.errors import InvalidInput
+from chronicle.formats import ExportContext, ExportStats
+from chronicle.formats.mapping import (
+    PRESET_COLUMNS,
+    FieldMap,
+    Row,
+    RowError,
+    Skip,
+    build,
+    converter_for,
+)
+from chronicle.formats.rows import RowStream, SourceRow
+from chronicle.importing import Incoming
+from chronicle.model import Event, Source, make_source
+
+#: The columns of an export, in order. Stable: new columns are only ever appended.
+COLUMNS = (
+    "id", "date", "earliest_day", "latest_day", "precision", "approximate", "uncertain", "end",
+    "title", "description", "tags", "actors", "place", "sources",
+    "revision_count", "first_recorded", "last_changed", "status",
+)
+#: Free-text columns: the only ones that are neutralised against formulas.
+TEXT_COLUMNS = ("title", "description", "tags", "actors", "place")
+#: The long-format sources file: one row per event × source.
+SOURCE_COLUMNS = ("event_id", "source_number", "url", "title", "publisher", "published", "accessed",
+                  "archived_url", "quote")
+_SOURCE_TEXT = ("title", "publisher", "quote")
+
+_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+_ESCAPED = (*_TRIGGERS, "'")
+BOM = "\ufeff"
+
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+
+
+def neutralise(text: str) -> str:
+    """``=1+1`` → ``'=1+1``; ``'quoted`` → ``''quoted``; anything else unchanged."""
+    return "'" + text if text.startswith(_ESCAPED) else text
+
+
+def unneutralise(text: str) -> str:
+    """Undo :func:`neutralise`: drop a leading ``'`` only where it was added."""
+    if text.startswith("'") and text[1:2] and text[1] in _ESCAPED:
+        return text[1:]
+    return text
+
+
+def encode_list(values: Iterable[str]) -> str:
+    """``a; b`` — or a JSON array when a value holds ``;`` (so decoding is exact)."""
+    items = list(values)
+    joined = "; ".join(items)
+    return joined if decode_list(joined) == items else json.dumps(items, ensure_ascii=False)
+
+
+def decode_list(text: str) -> list[str]:
+    text = text.strip()
+    if text.startswith("["):
+        try:
+            data = json.loads(text)
+        except ValueError:
+            data = None
+        if isinstance(data, list) and all(isinstance(v, str) for v in data):
+            return data
+    return [part.strip() for part in text.split(";") if part.strip()]
+
+
+def encode_sources(sources: Iterable[Source]) -> str:
+    data = [s.to_dict() for s in sources]
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")) if data else ""
+
+
+class _LineEnds:
+    """Let csv.writer quote as for CRLF (so a lone CR in a cell is quoted) but end lines with LF."""
+
+    __slots__ = ("_write",)
+
+    def __init__(self, out: TextIO | IO[str]) -> None:
+        self._write = out.write
+
+    def write(self, line: str) -> int:
+        return self._write(line[:-2] + "\n")
+
+
+def _writer(out: TextIO | IO[str], excel: bool) -> Any:
+    if excel:
+        out.write(BOM)
+        return csv.writer(out, lineterminator="\r\n")
+    return csv.writer(_LineEnds(out), lineterminator="\r\n")
+
+
+def event_row(event: Event, safe: bool) -> list[str]:
+    """One export row for ``event`` (see :data:`COLUMNS`)."""
+    span = event.span
+    start = span.start
+    last = span.end or start
+    text = [event.title, event.description, encode_list(event.tags), encode_list(event.actors), event.place or ""]
+    if safe:
+        text = [neutralise(t) for t in text]
+    return [
+        event.id, start.edtf, start.earliest_day.isoformat(),
+        "" if span.open_end else last.latest_day.isoformat(),
+        span.precision.label, "true" if span.approximate else "false", "true" if span.uncertain else "false",
+        span.end_edtf or "", *text, encode_sources(event.sources),
+        str(event.revision), event.created_at, event.updated_at, event.status.value,
+    ]
+
+
+def export_csv(events: Iterable[Event], out: TextIO, ctx: ExportContext, options: Mapping[str, Any]) -> ExportStats:
+    """Write ``events`` as CSV to ``out`` (and their sources to ``options["sources_file"]``)."""
+    excel = bool(options.get("excel"))
+    safe = not options.get("raw")
+    sources_path: Path | None = options.get("sources_file")
+    writer = _writer(out, excel)
+    writer.writerow(COLUMNS)
+    written = 0
+    if sources_path is None:
+        for event in events:
+            writer.writerow(event_row(event, safe))
+            written += 1
+        return ExportStats(written)
+    with _atomic(sources_path) as side:
+        side_writer = _writer(side, excel)
+        side_writer.writerow(SOURCE_COLUMNS)
+        for event in events:
+            writer.writerow(event_row(event, safe))
+            written += 1
+            for number, source in enumerate(event.sources, start=1):
+                cells = source.to_dict()
+                row = [event.id, str(number), *(cells.get(k, "") for k in SOURCE_COLUMNS[2:])]
+                if safe:
+                    row = [neutralise(v) if k in _SOURCE_TEXT else v for k, v in zip(SOURCE_COLUMNS, row, strict=True)]
+                side_writer.writerow(row)
+    return ExportStats(written)
+
+
+@contextmanager
+def _atomic(path: Path) -> Iterator[IO[str]]:
+    """Write ``path`` through a temporary file renamed into place, like the main export."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with open(handle, "w", encoding="utf-8", newline="") as stream:
+            yield stream
+        os.chmod(temp, 0o644)
+        os.replace(temp, path)
+    except BaseException:
+        os.unlink(temp)
+        raise
+
+
+# ---------------------------------------------------------------------------------
+# Import
+
+
+class CsvRow:
+    """One data row, its cells looked up by header name."""
+
+    __slots__ = ("cells", "index", "label", "number")
+
+    def __init__(self, number: int, cells: list[str], index: dict[str, int], label: str) -> None:
+        self.number = number
+        self.cells = cells
+        self.index = index
+        self.label = label
+
+    @property
+    def where(self) -> str:
+        return f"{self.label}: row {self.number}"
+
+    def cell(self, column: str) -> str:
+        position = self.index.get(column)
+        return self.cells[position] if position is not None else ""
+
+    def values(self, column: str) -> list[str]:
+        value = self.cell(column)
+        return [value] if value.strip() else []
+
+    def has(self, column: str) -> bool:
+        return column in self.index
+
+
+_OWN_COLUMNS = {"date": ("date",), "end": ("end",), "title": ("title",), "id": ("id",), "source": ("sources",),
+                "tags": ("tags",), "actors": ("actors",)}
+
+
+def own_row(row: Row) -> Incoming | Skip:
+    """A row of chronicle's own CSV (or of any file with the same column names)."""
+    assert isinstance(row, CsvRow)
+    cell = row.cell
+    sources = decode_sources(cell("sources"))
+    event_id = cell("id").strip() or None
+    return build(
+        row, event_id=event_id, title=unneutralise(cell("title")), date=cell("date"),
+        end=cell("end").strip() or None, description=unneutralise(cell("description")),
+        tags=decode_list(unneutralise(cell("tags"))), actors=decode_list(unneutralise(cell("actors"))),
+        place=unneutralise(cell("place")).strip() or None, sources=sources, columns=_OWN_COLUMNS,
+    )
+
+
+def decode_sources(text: str) -> list[Source]:
+    """The sources cell: a JSON array of source objects, or ``;``-separated URLs."""
+    text = text.strip()
+    if not text:
+        return []
+    if not text.startswith("["):
+        return [make_source(url.strip(), field_prefix="sources") for url in text.split(";") if url.strip()]
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise RowError(f"is not a JSON array of sources ({error.msg})", field="sources", value=_short(text)) from None
+    if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
+        raise RowError("is not a JSON array of source objects", field="sources", value=_short(text))
+    result = []
+    for item in data:
+        unknown = set(item) - set(SOURCE_COLUMNS[2:])
+        if unknown or not all(isinstance(v, str) for v in item.values()):
+            raise RowError("has a source with unknown keys or non-text values", field="sources",
+                           value=_short(text), accepted=", ".join(SOURCE_COLUMNS[2:]))
+        try:
+            result.append(make_source(
+                item.get("url"), title=item.get("title"), publisher=item.get("publisher"),
+                published=item.get("published"), accessed=item.get("accessed"),
+                archived_url=item.get("archived_url"), quote=item.get("quote"), field_prefix="sources",
+            ))
+        except InvalidInput as error:
+            raise RowError(error.message, field="sources", value=error.value, accepted=error.accepted) from None
+    return result
+
+
+def _short(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def read_csv(path: Path, options: Mapping[str, Any]) -> RowStream:
+    """Rows of ``path`` as import items, checked one by one as they stream.
+
+    Raises at once (before anything is written) when the file has no usable header;
+    bad rows are handled by :class:`~chronicle.formats.rows.RowStream`'s policy.
+    """
+    label = str(options.get("label") or path)
+    fields = FieldMap.parse(options.get("map") or (), options.get("mapping_file"))
+    preset = options.get("preset")
+    convert = converter_for(preset, fields)
+    header = _header(path, label)
+    index: dict[str, int] = {}
+    for position, name in enumerate(header):
+        index.setdefault(name.strip(), position)
+    shown = list(index)
+    if convert is None:
+        missing = [c for c in ("title", "date") if c not in index]
+        if missing:
+            raise InvalidInput(
+                "has no header naming the columns title and date", field="header", value=_short(",".join(header)),
+                where=f"{label}: row 1",
+                accepted="chronicle's CSV columns, or say which columns to read with --map FIELD=COLUMN "
+                         "or --preset ucdp|wikipedia|timelinejs",
+            )
+        convert = own_row
+    elif preset is not None:
+        missing = [c for c in PRESET_COLUMNS[preset] if c not in index]
+        if missing:
+            raise InvalidInput(f"is not a {preset} file: its header lacks {', '.join(missing)}", field="header",
+                               value=_short(",".join(header)), where=f"{label}: row 1")
+    else:
+        fields.check(index.__contains__, f"{label}: row 1", shown)
+
+    def rows() -> Iterator[SourceRow]:
+        return _data_rows(path, label, index, len(header))
+
+    return RowStream(rows, convert, label=label, header=header,
+                     skip_invalid=bool(options.get("skip_invalid")), rejects=options.get("rejects"))
+
+
+def _open(path: Path) -> IO[str]:
+    # utf-8-sig: files written with --excel (or by Excel) start with a byte-order mark.
+    return open(path, encoding="utf-8-sig", newline="")
+
+
+def _header(path: Path, label: str) -> list[str]:
+    try:
+        with _open(path) as handle:
+            header = next(csv.reader(handle), None)
+    except UnicodeDecodeError as error:
+        raise InvalidInput(f"is not valid UTF-8 (byte {error.start} of the first line)", field="file",
+                           value=label, accepted="a UTF-8 CSV file (save as 'CSV UTF-8')") from None
+    except csv.Error as error:
+        raise InvalidInput(f"is not valid CSV ({error})", field="file", value=label, where=f"{label}: row 1") from None
+    if header is None or not any(cell.strip() for cell in header):
+        raise InvalidInput("has no header row", field="file", value=label,
+                           accepted="a first row naming the columns (title, date, …)")
+    return header
+
+
+def _data_rows(path: Path, label: str, index: dict[str, int], width: int) -> Iterator[SourceRow]:
+    number = 1
+    with _open(path) as handle:
+        reader = csv.reader(handle)
+        try:
+            next(reader, None)
+            for cells in reader:
+                number += 1
+                if not cells:
+                    continue  # a blank line
+                row = CsvRow(number, cells, index, label)
+                if len(cells) != width:
+                    if len(cells) < width and not any(cells):
+                        continue
+                    problem = RowError(f"has {len(cells)} cells, the header has {width}", field="row",
+                                       value=_short(",".join(cells)), accepted="one cell per header column")
+                    yield SourceRow(row, cells, problem)
+                    continue
+                yield SourceRow(row, cells)
+        except UnicodeDecodeError:
+            raise InvalidInput(f"is not valid UTF-8 (after row {number})", field="file", value=label,
+                               accepted="a UTF-8 CSV file (save as 'CSV UTF-8')") from None
+        except csv.Error as error:
+            raise InvalidInput(f"is not valid CSV ({error})", field="file", value=label,
+                               where=f"{label}: row {number + 1}") from None

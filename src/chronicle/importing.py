@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,8 @@ class Incoming:
     where: str
     revisions: tuple[Revision, ...] = ()
     author: str | None = None
+    row: int | None = None
+    """The row (or item) of the file it came from; recorded in each record's origin."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +60,8 @@ class ImportReport:
     changed_events: int
     unchanged: int
     rejected: int = 0
+    skipped: int = 0
+    """Rows that are deliberately not events (e.g. a TimelineJS title slide)."""
 
 
 def file_origin(path: Path | str, digest: str) -> str:
@@ -86,8 +91,12 @@ def import_items(
     path: str,
     chunk_size: int = 1000,
     progress: Callable[[int], None] | None = None,
+    now: Callable[[], datetime] | None = None,
 ) -> ImportReport:
-    """Append what ``items`` mean for the archive, all or nothing."""
+    """Append what ``items`` mean for the archive, all or nothing.
+
+    ``now`` is the clock for the records' times (tests pin it for byte-identical exports).
+    """
     counts = {"items": 0, "new": 0, "changed": 0, "unchanged": 0}
 
     def plan(chunk: Sequence[Incoming], existing: dict[str, Event]) -> Iterator[Draft]:
@@ -112,7 +121,7 @@ def import_items(
                 states[item.event_id] = state
 
     result: AppendResult = archive.store.append_planned(
-        chunked(items, chunk_size), plan, key=lambda item: item.event_id, progress=progress,
+        chunked(items, chunk_size), plan, key=lambda item: item.event_id, progress=progress, now=now,
     )
     return ImportReport(
         path=path, items=counts["items"], records=result.count, new_events=counts["new"],
@@ -123,6 +132,8 @@ def import_items(
 def _plan_item(item: Incoming, current: Event | None, default_author: str, origin: str) -> Iterator[Draft]:
     check_id(item.event_id, field="id")
     author = item.author or default_author
+    if item.row is not None:
+        origin = f"{origin} row {item.row}"
     payload = recorded_payload(**item.fields)
     if current is None:
         yield Draft(item.event_id, Kind.RECORDED, payload, Provenance(author, origin))
@@ -209,6 +220,7 @@ def import_file(
     label: str | None = None,
     options: dict[str, Any] | None = None,
     progress: Callable[[int], None] | None = None,
+    now: Callable[[], datetime] | None = None,
 ) -> ImportReport:
     """Import one file, all or nothing; every record points at the file and its SHA-256."""
     from chronicle.formats import importer
@@ -219,10 +231,13 @@ def import_file(
     shown = label or str(path)
     origin = file_origin(shown, sha256_file(path))
     if fmt == "jsonl":
-        from chronicle.formats.log_jsonl import read_log
+        from chronicle.formats.log_jsonl import continuing, read_log
 
-        result = archive.store.append_records(read_log(path))
+        result = archive.store.append_records(continuing(read_log(path), archive.head()))
         return ImportReport(shown, result.count, result.count, 0, 0, 0)
     read = importer(fmt)
     items = read(path, dict(options or {}, origin=origin, label=shown))
-    return import_items(archive, items, origin=origin, path=shown, progress=progress)
+    report = import_items(archive, items, origin=origin, path=shown, progress=progress, now=now)
+    # Row readers (CSV, JSON) count the rows they left out (--skip-invalid) or skipped.
+    extra = {name: getattr(items, name) for name in ("rejected", "skipped") if hasattr(items, name)}
+    return replace(report, **extra) if extra else report

@@ -55,7 +55,8 @@ def import_(settings: Any, /, file: str, fmt: str | None, preset: str | None, ma
     click.echo(
         f"{report.path}: {report.items} events read, {report.new_events} new, "
         f"{report.changed_events} changed, {report.unchanged} unchanged; {report.records} records appended"
-        + (f"; {report.rejected} rejected (see {rejects})" if report.rejected else ""),
+        + (f"; {report.rejected} rejected (see {rejects})" if report.rejected else "")
+        + (f"; {report.skipped} skipped (not events)" if getattr(report, "skipped", 0) else ""),
         err=True,
     )
 

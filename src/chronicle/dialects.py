@@ -35,6 +35,14 @@ def sqlite_path(url: str) -> Path | None:
     return Path(parsed.database) if parsed.database and parsed.database != ":memory:" else None
 
 
+def display_url(url: str) -> str:
+    """``url`` with any password masked, for messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return url
+
+
 def make_engine(url: str, *, must_exist: bool = True) -> Engine:
     """An engine for ``url``; refuses to conjure an empty SQLite file out of a typo."""
     try:

@@ -352,12 +352,15 @@ def _read_items(path: Path, label: str) -> Iterator[Incoming | None]:
 
 
 def _check_lines(data: bytes, label: str) -> None:
-    """Refuse a blank line inside the calendar: RFC 5545 has none, and it hides a cut file."""
+    """Refuse a blank line inside the calendar: RFC 5545 has none, and it hides a cut file.
+
+    A blank line followed by a folded continuation (some old Mozilla exports) is tolerated.
+    """
     lines = data.split(b"\n")
     while lines and not lines[-1].strip():
         lines.pop()
     for number, line in enumerate(lines, start=1):
-        if not line.rstrip(b"\r"):
+        if not line.rstrip(b"\r") and not lines[number].startswith((b" ", b"\t")):
             raise InvalidInput(f"line {number} is blank (RFC 5545 allows no blank line inside a calendar)",
                                field="file", value=label)
 

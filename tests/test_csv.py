@@ -10,7 +10,7 @@ import shutil
 import subprocess
 import sys
 import zipfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,7 @@ LOG_COLUMNS = ("revision_count", "first_recorded", "last_changed")
 
 
 def fixed_clock() -> datetime:
-    return datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+    return datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 
 def cli(runner: CliRunner, directory: Path, *args: str) -> click.testing.Result:
@@ -190,19 +190,24 @@ def test_seed_export_opens_in_libreoffice_with_accents_and_no_formulas(tmp_path:
     archive = fresh(tmp_path, "a")
     import_file(archive, SEED, now=fixed_clock)
     archive.add(title="=1+1", date="2024", description="@SUM(1;2)", unsourced=True, event_id="formula")
-    path = tmp_path / "seed.csv"
-    export_csv(archive, path, excel=True)
-    filters = "csv:Text - txt - csv (StarCalc):44,34,76,1"
-    subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path / 'lo'}",
-                    "--infilter=" + filters, "--convert-to", "xlsx", "--outdir", str(tmp_path), str(path)],
-                   capture_output=True, timeout=180, check=True)
-    with zipfile.ZipFile(tmp_path / "seed.xlsx") as book:
-        names = book.namelist()
-        strings = book.read("xl/sharedStrings.xml").decode("utf-8")
-        sheet = book.read(next(n for n in names if n.startswith("xl/worksheets/sheet"))).decode("utf-8")
+
+    def convert(name: str, **options: Any) -> tuple[str, str]:
+        path = tmp_path / f"{name}.csv"
+        export_csv(archive, path, excel=True, **options)
+        subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path / 'lo'}",
+                        "--infilter=CSV:44,34,76,1", "--convert-to", "xlsx", "--outdir", str(tmp_path), str(path)],
+                       capture_output=True, timeout=180, check=True)
+        with zipfile.ZipFile(tmp_path / f"{name}.xlsx") as book:
+            return (book.read("xl/sharedStrings.xml").decode("utf-8"),
+                    book.read("xl/worksheets/sheet1.xml").decode("utf-8"))
+
+    strings, sheet = convert("seed")
+    assert ">runoff-2025<" in strings  # read as columns, one id per cell
     assert "González" in strings and "Televisión" in strings
     assert "<f>" not in sheet and "<f " not in sheet  # no cell became a formula
     assert "=1+1" in strings and "@SUM(1;2)" in strings  # shown as the text it is
+    _, raw_sheet = convert("raw", raw=True)
+    assert "<f " in raw_sheet or "<f>" in raw_sheet  # the control: unneutralised, LibreOffice runs it
 
 
 # -- round trips -------------------------------------------------------------------------
@@ -274,7 +279,8 @@ def test_foreign_csv_with_map_detects_precision(runner: CliRunner, sqlite_dir: P
     conflict = events["Internal armed conflict"]
     assert (conflict.date, conflict.end, conflict.unsourced) == ("2024", "2025", True)
     mapping = tmp_path / "map.toml"
-    mapping.write_text('title = "What"\ndate = "When"\nend = "Until"\nsource = "Link"\nactors = ["Who"]\ntags = "Keywords"\n', encoding="utf-8")
+    mapping.write_text('title = "What"\ndate = "When"\nend = "Until"\nsource = "Link"\n'
+                       'actors = ["Who"]\ntags = "Keywords"\n', encoding="utf-8")
     again = cli(runner, sqlite_dir, "import", str(path), "--mapping", str(mapping))
     assert again.exit_code == 0 and "3 unchanged" in again.output  # same content key → same events
 

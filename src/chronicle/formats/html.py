@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from chronicle.dates import HistDate, Precision, parse_span
+from chronicle.errors import InvalidInput
 from chronicle.formats import ExportContext, ExportStats
 from chronicle.model import Event, HistoryEntry, Kind, Source, Status
 
@@ -72,21 +73,35 @@ _WEB_SCHEMES = ("http://", "https://")
 def export_html(
     events: Iterable[Event], out: TextIO, ctx: ExportContext, options: Mapping[str, Any]
 ) -> ExportStats:
-    """Write the timeline page for ``events`` (in timeline order) to ``out``."""
-    env = build_environment(options.get("template_dir"))
+    """Write the timeline page for ``events`` (in timeline order) to ``out``.
+
+    A mistake in a user's template (``--template-dir``) becomes :class:`InvalidInput`
+    naming the template and line, not a traceback.
+    """
+    from jinja2 import TemplateError, TemplateSyntaxError
+
+    template_dir = options.get("template_dir")
+    env = build_environment(template_dir)
     tally = Tally()
-    with tempfile.SpooledTemporaryFile(
-        max_size=SPOOL_BYTES, mode="w+", encoding="utf-8", newline=""
-    ) as spool:
-        timeline = env.get_template("timeline.html").stream(years=group_years(tally.watch(events)))
-        timeline.enable_buffering(64)
-        spool.writelines(timeline)
-        spool.seek(0)
-        page = env.get_template("page.html").stream(
-            **page_context(env, ctx, tally), timeline=_chunks(spool)
-        )
-        page.enable_buffering(16)
-        out.writelines(page)
+    try:
+        with tempfile.SpooledTemporaryFile(
+            max_size=SPOOL_BYTES, mode="w+", encoding="utf-8", newline=""
+        ) as spool:
+            timeline = env.get_template("timeline.html").stream(years=group_years(tally.watch(events)))
+            timeline.enable_buffering(64)
+            spool.writelines(timeline)
+            spool.seek(0)
+            page = env.get_template("page.html").stream(
+                **page_context(env, ctx, tally), timeline=_chunks(spool)
+            )
+            page.enable_buffering(16)
+            out.writelines(page)
+    except TemplateError as exc:
+        where = f"{exc.filename or exc.name}:{exc.lineno}" if isinstance(exc, TemplateSyntaxError) else None
+        raise InvalidInput(
+            f"the HTML template failed: {exc.message or type(exc).__name__}",
+            field="--template-dir", value=str(template_dir) if template_dir else None, where=where,
+        ) from exc
     return ExportStats(written=tally.count)
 
 

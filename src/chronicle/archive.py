@@ -85,8 +85,12 @@ class Archive:
     @classmethod
     def open(cls, url: str, *, author: str | None = None, origin: str = "chronicle") -> Archive:
         store = Store(url)
-        store.check_schema(writing=False)
-        store.refresh_projection()
+        try:
+            store.check_schema(writing=False)
+            store.refresh_projection()
+        except BaseException:
+            store.close()  # no pooled connection outlives a refusal
+            raise
         return cls(store, author=author, origin=origin)
 
     @classmethod

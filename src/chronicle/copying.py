@@ -54,13 +54,10 @@ def copy_archive(source: Store, target: str, *, progress: Callable[[int], None] 
     source.check_schema(writing=False)
     url = target_url(target)
     meta = source.meta()
-    created = False
-    try:
-        store = Store(url)
-        store.meta()
-    except ArchiveNotFound:
+    store = _open_if_there(url)
+    created = store is None
+    if store is None:
         store = Store.create(url, name=meta.get("name", "chronicle"), description=meta.get("description", ""))
-        created = True
     try:
         store.check_schema(writing=True)
         have = store.head()
@@ -70,6 +67,19 @@ def copy_archive(source: Store, target: str, *, progress: Callable[[int], None] 
         return CopyReport(url, created, result.count, result.head)
     finally:
         store.close()
+
+
+def _open_if_there(url: str) -> Store | None:
+    try:
+        store = Store(url)
+    except ArchiveNotFound:
+        return None
+    try:
+        store.meta()
+    except ArchiveNotFound:
+        store.close()
+        return None
+    return store
 
 
 def _check_prefix(source: Store, have: Head, url: str) -> None:

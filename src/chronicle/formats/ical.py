@@ -28,6 +28,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import quote
@@ -46,6 +47,7 @@ UID_SUFFIX = ".chronicle"
 """UIDs are ``<event-id>@<archive-name>.chronicle``; the reader maps them back."""
 
 _CRLF = "\r\n"
+_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode  # one encoder, not one per call
 _SPECIAL = re.compile(r"[\\;,\r\n\x00-\x08\x0b-\x1f\x7f]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _CHRONICLE_UID = re.compile(r"^(?P<id>[A-Za-z0-9][A-Za-z0-9._-]{0,99})@[A-Za-z0-9._-]+\.chronicle$")
@@ -67,10 +69,10 @@ def escape_text(text: str) -> str:
     """
     if _SPECIAL.search(text) is None:
         return text
-    text = (
-        text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-        .replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
-    )
+    text = text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\n", "\\n")
     return _CONTROL.sub("", text) if _CONTROL.search(text) else text
 
 
@@ -80,8 +82,10 @@ def fold(line: str) -> str:
     Continuation lines start with a space and hold 74 octets; a cut never falls inside
     a UTF-8 sequence, so "ñ" is never split across lines.
     """
-    if len(line) <= 75 and line.isascii():
-        return line + _CRLF
+    if line.isascii():  # one character is one octet: cut the string itself
+        if len(line) <= 75:
+            return line + _CRLF
+        return line[:75] + "".join([f"\r\n {line[i:i + 74]}" for i in range(75, len(line), 74)]) + _CRLF
     raw = line.encode("utf-8")
     if len(raw) <= 75:
         return line + _CRLF
@@ -157,6 +161,12 @@ def _date_note(span: Span, policy: str) -> str | None:
     return text + "."
 
 
+@lru_cache(maxsize=4096)
+def _published_words(published: str) -> str:
+    """`` (published 19 Feb – 13 Apr 2025)``; cached, since many sources share a date."""
+    return f" (published {parse_span(published).render()})"
+
+
 def sources_block(sources: Iterable[Source], unsourced: bool) -> str:
     """The sources part of DESCRIPTION: one line each, with publisher, title and URL."""
     lines = []
@@ -164,7 +174,7 @@ def sources_block(sources: Iterable[Source], unsourced: bool) -> str:
         words = [p for p in (source.publisher, f"“{source.title}”" if source.title else None) if p]
         text = ", ".join(words)
         if source.published:
-            text += f" (published {parse_span(source.published).render()})"
+            text += _published_words(source.published)
         if source.url:
             text = f"{text}: {source.url}" if text else source.url
         if source.archived_url:
@@ -187,15 +197,15 @@ def description_text(event: Event, policy: str) -> str:
     return "\n\n".join(parts)
 
 
-def _when(span: Span, policy: str) -> list[str]:
-    """DTSTART (and DTEND) lines for ``span``."""
+def _when(span: Span, policy: str) -> str:
+    """DTSTART (and DTEND) lines for ``span``, CRLF-terminated."""
     start, end = span.start, span.end
     if start.precision is Precision.TIMESTAMP and (end is None or end.precision is Precision.TIMESTAMP):
         # Timestamps: UTC when the offset is known, floating (local) when it is not.
-        lines = [f"DTSTART:{_datetime_value(start.earliest, start.offset is not None)}"]
+        text = f"DTSTART:{_datetime_value(start.earliest, start.offset is not None)}\r\n"
         if end is not None and end.earliest > start.earliest:
-            lines.append(f"DTEND:{_datetime_value(end.earliest, end.offset is not None)}")
-        return lines
+            text += f"DTEND:{_datetime_value(end.earliest, end.offset is not None)}\r\n"
+        return text
     first = start.earliest_day
     if policy == "start" and is_imprecise(span):
         last = first
@@ -203,10 +213,10 @@ def _when(span: Span, policy: str) -> list[str]:
         last = end.latest_day
     else:
         last = start.latest_day
-    lines = [f"DTSTART;VALUE=DATE:{_date_value(first)}"]
+    text = f"DTSTART;VALUE=DATE:{_date_value(first)}\r\n"
     if last < date.max:  # 31 Dec 9999 has no next day; RFC 5545 then means one day
-        lines.append(f"DTEND;VALUE=DATE:{_date_value(last + timedelta(days=1))}")
-    return lines
+        text += f"DTEND;VALUE=DATE:{_date_value(last + timedelta(days=1))}\r\n"
+    return text
 
 
 def vevent(event: Event, archive_name: str, policy: str) -> str:
@@ -219,14 +229,13 @@ def vevent(event: Event, archive_name: str, policy: str) -> str:
         status = "TENTATIVE"
     else:
         status = "CONFIRMED"
+    # Lines that are short and ASCII by construction skip the folding check.
+    fixed = (
+        f"BEGIN:VEVENT\r\n{fold(f'UID:{uid_for(event.id, archive_name)}')}"
+        f"DTSTAMP:{modified}\r\nCREATED:{created}\r\nLAST-MODIFIED:{modified}\r\n"
+        f"SEQUENCE:{max(event.revision - 1, 0)}\r\n{_when(event.span, policy)}"
+    )
     lines = [
-        "BEGIN:VEVENT",
-        f"UID:{uid_for(event.id, archive_name)}",
-        f"DTSTAMP:{modified}",
-        f"CREATED:{created}",
-        f"LAST-MODIFIED:{modified}",
-        f"SEQUENCE:{max(event.revision - 1, 0)}",
-        *_when(event.span, policy),
         f"SUMMARY:{escape_text(event.title)}",
         f"DESCRIPTION:{escape_text(description_text(event, policy))}",
     ]
@@ -237,18 +246,15 @@ def vevent(event: Event, archive_name: str, policy: str) -> str:
     first_url = next((s.url for s in event.sources if s.url), None)
     if first_url:
         lines.append(f"URL:{_uri(first_url)}")
-    lines.append(f"STATUS:{status}")
-    lines.append("TRANSP:TRANSPARENT")
+    lines.append(f"STATUS:{status}\r\nTRANSP:TRANSPARENT")
     lines.append(f"X-CHRONICLE-DATE:{event.span.edtf}")
     for actor in event.actors:
         lines.append(f"X-CHRONICLE-ACTOR:{escape_text(actor)}")
     for source in event.sources:
-        lines.append("X-CHRONICLE-SOURCE:" + escape_text(json.dumps(source.to_dict(), ensure_ascii=False,
-                                                                    separators=(",", ":"))))
+        lines.append("X-CHRONICLE-SOURCE:" + escape_text(_json(source.to_dict())))
     if event.unsourced:
         lines.append("X-CHRONICLE-UNSOURCED:TRUE")
-    lines.append("END:VEVENT")
-    return "".join(fold(line) for line in lines)
+    return fixed + "".join([fold(line) for line in lines]) + "END:VEVENT\r\n"
 
 
 def calendar_header(ctx: ExportContext, policy: str) -> str:

@@ -90,8 +90,15 @@ def server_from_env() -> PgServer | None:
     return PgServer(url)
 
 
-def start_server() -> PgServer:
-    """Start a throwaway server in a temporary directory; raises ServerUnavailable."""
+#: Settings for a test server: nothing in it needs to survive a crash.
+TEST_SETTINGS = "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+
+
+def start_server(settings: str = TEST_SETTINGS) -> PgServer:
+    """Start a throwaway server in a temporary directory; raises ServerUnavailable.
+
+    ``settings`` are extra ``postgres -c`` options (the benchmark keeps fsync on).
+    """
     bindirs = sorted(Path("/").glob(_BIN_GLOB.lstrip("/")), key=lambda p: int(p.parent.name)
                      if p.parent.name.isdigit() else 0)
     if not bindirs:
@@ -130,8 +137,7 @@ def start_server() -> PgServer:
     try:
         run(str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
             "--no-sync")
-        options = (f"-c listen_addresses=127.0.0.1 -p {port} -k {directory} -c max_connections=100 "
-                   "-c fsync=off -c synchronous_commit=off -c full_page_writes=off")
+        options = f"-c listen_addresses=127.0.0.1 -p {port} -k {directory} -c max_connections=100 {settings}"
         run(str(bindir / "pg_ctl"), "-D", str(data), "-l", str(log), "-w", "-o", options, "start")
     except (ServerUnavailable, OSError, subprocess.TimeoutExpired) as error:
         stop()

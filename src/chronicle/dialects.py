@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 from chronicle.errors import ArchiveNotFound, InvalidInput
@@ -118,9 +118,12 @@ def lock_for_append(conn: Connection) -> None:
     that held the lock before.
     """
     if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
-        conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{int(lock_timeout() * 1000)}ms'")
-        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
+        # One round trip for the three: every append pays it.
+        conn.exec_driver_sql(
+            "SET TRANSACTION ISOLATION LEVEL READ COMMITTED; "
+            f"SET LOCAL lock_timeout = '{int(lock_timeout() * 1000)}ms'; "
+            f"SELECT pg_advisory_xact_lock({_PG_LOCK_KEY})"
+        )
 
 
 WriteFailure = Literal["retry", "busy"]

@@ -354,3 +354,12 @@ def test_skip_invalid_needs_rejects(runner: CliRunner, sqlite_dir: Path, tmp_pat
     path.write_text(GOOD, encoding="utf-8")
     result = cli(runner, sqlite_dir, "import", str(path), "--skip-invalid")
     assert result.exit_code == 2 and "--rejects" in result.output
+
+
+def test_rows_from_events_and_from_stored_documents_are_the_same_bytes(seeded_fixed: Archive, tmp_path: Path) -> None:
+    from chronicle.formats.csv_format import export_csv as write_events
+
+    exported = export_csv(seeded_fixed, tmp_path / "docs.csv", excel=True)
+    buffer = io.StringIO(newline="")
+    write_events(seeded_fixed.show(), buffer, None, {"excel": True})  # type: ignore[arg-type]
+    assert buffer.getvalue() == exported

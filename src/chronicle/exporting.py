@@ -70,6 +70,11 @@ def export(
             from chronicle.formats.log_jsonl import export_log
 
             stats = export_log(archive.log(), out, context(archive, query), options)
+        elif fmt == "csv":
+            # Rows straight from the stored documents: same bytes as from Events, ~2× faster.
+            from chronicle.formats.csv_format import export_csv_docs
+
+            stats = export_csv_docs(archive.store.event_docs(query), out, context(archive, query), options)
         else:
             write = exporter(fmt)
             stats = write(archive.show(query), out, context(archive, query), options)

@@ -22,6 +22,7 @@ columns) needs no options; other files need ``--map``/``--mapping`` or a ``--pre
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import os
 import sys
@@ -31,6 +32,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, TextIO
 
+from chronicle.dates import parse_span
 from chronicle.errors import InvalidInput
 from chronicle.formats import ExportContext, ExportStats
 from chronicle.formats.mapping import (
@@ -45,6 +47,7 @@ from chronicle.formats.mapping import (
 from chronicle.formats.rows import RowStream, SourceRow
 from chronicle.importing import Incoming
 from chronicle.model import Event, Source, make_source
+from chronicle.projection import event_to_doc
 
 #: The columns of an export, in order. Stable: new columns are only ever appended.
 COLUMNS = (
@@ -121,45 +124,73 @@ def _writer(out: TextIO | IO[str], excel: bool) -> Any:
     return csv.writer(_LineEnds(out), lineterminator="\r\n")
 
 
-def event_row(event: Event, safe: bool) -> list[str]:
-    """One export row for ``event`` (see :data:`COLUMNS`)."""
-    span = event.span
+@functools.lru_cache(maxsize=16384)
+def _date_cells(date: str, end: str | None) -> tuple[str, str, str, str, str, str, str]:
+    """date, earliest_day, latest_day, precision, approximate, uncertain, end — a large
+    archive repeats the same few thousand dates, so each is worked out once."""
+    span = parse_span(date, end)
     start = span.start
     last = span.end or start
-    text = [event.title, event.description, encode_list(event.tags), encode_list(event.actors), event.place or ""]
+    return (
+        start.edtf, start.earliest_day.isoformat(), "" if span.open_end else last.latest_day.isoformat(),
+        span.precision.label, "true" if span.approximate else "false", "true" if span.uncertain else "false",
+        span.end_edtf or "",
+    )
+
+
+def doc_row(doc: Mapping[str, Any], safe: bool) -> list[str]:
+    """One export row (see :data:`COLUMNS`) from an event's stored document
+    (:func:`chronicle.projection.event_to_doc`)."""
+    date, earliest, latest, precision, approximate, uncertain, end = _date_cells(doc["date"], doc["end"])
+    tags, actors = doc["tags"], doc["actors"]
+    text = [doc["title"], doc["description"], encode_list(tags) if tags else "",
+            encode_list(actors) if actors else "", doc["place"] or ""]
     if safe:
         text = [neutralise(t) for t in text]
+    sources = doc["sources"]
     return [
-        event.id, start.edtf, start.earliest_day.isoformat(),
-        "" if span.open_end else last.latest_day.isoformat(),
-        span.precision.label, "true" if span.approximate else "false", "true" if span.uncertain else "false",
-        span.end_edtf or "", *text, encode_sources(event.sources),
-        str(event.revision), event.created_at, event.updated_at, event.status.value,
+        doc["id"], date, earliest, latest, precision, approximate, uncertain, end, *text,
+        json.dumps(sources, ensure_ascii=False, separators=(",", ":")) if sources else "",
+        str(doc["revision"]), doc["created_at"], doc["updated_at"], doc["status"],
     ]
+
+
+def event_row(event: Event, safe: bool) -> list[str]:
+    """One export row for ``event`` (see :data:`COLUMNS`)."""
+    return doc_row(event_to_doc(event), safe)
 
 
 def export_csv(events: Iterable[Event], out: TextIO, ctx: ExportContext, options: Mapping[str, Any]) -> ExportStats:
     """Write ``events`` as CSV to ``out`` (and their sources to ``options["sources_file"]``)."""
+    return export_csv_docs((event_to_doc(event) for event in events), out, ctx, options)
+
+
+def export_csv_docs(docs: Iterable[Mapping[str, Any] | str], out: TextIO, ctx: ExportContext | None,
+                    options: Mapping[str, Any]) -> ExportStats:
+    """:func:`export_csv` from stored event documents (JSON text or dicts), as
+    :meth:`chronicle.store.Store.event_docs` streams them: no Event objects, same bytes."""
     excel = bool(options.get("excel"))
     safe = not options.get("raw")
     sources_path: Path | None = options.get("sources_file")
     writer = _writer(out, excel)
     writer.writerow(COLUMNS)
     written = 0
+    loads = json.loads
     if sources_path is None:
-        for event in events:
-            writer.writerow(event_row(event, safe))
+        writerow = writer.writerow
+        for doc in docs:
+            writerow(doc_row(loads(doc) if isinstance(doc, str) else doc, safe))
             written += 1
         return ExportStats(written)
     with _atomic(sources_path) as side:
         side_writer = _writer(side, excel)
         side_writer.writerow(SOURCE_COLUMNS)
-        for event in events:
-            writer.writerow(event_row(event, safe))
+        for raw in docs:
+            doc = loads(raw) if isinstance(raw, str) else raw
+            writer.writerow(doc_row(doc, safe))
             written += 1
-            for number, source in enumerate(event.sources, start=1):
-                cells = source.to_dict()
-                row = [event.id, str(number), *(cells.get(k, "") for k in SOURCE_COLUMNS[2:])]
+            for number, cells in enumerate(doc["sources"], start=1):
+                row = [doc["id"], str(number), *(cells.get(k, "") for k in SOURCE_COLUMNS[2:])]
                 if safe:
                     row = [neutralise(v) if k in _SOURCE_TEXT else v for k, v in zip(SOURCE_COLUMNS, row, strict=True)]
                 side_writer.writerow(row)

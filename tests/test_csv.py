@@ -363,3 +363,12 @@ def test_rows_from_events_and_from_stored_documents_are_the_same_bytes(seeded_fi
     buffer = io.StringIO(newline="")
     write_events(seeded_fixed.show(), buffer, None, {"excel": True})  # type: ignore[arg-type]
     assert buffer.getvalue() == exported
+
+
+def test_tsv_files_are_read_with_tabs(runner: CliRunner, sqlite_dir: Path, tmp_path: Path) -> None:
+    path = tmp_path / "sheet.tsv"
+    path.write_text("title\tdate\tsources\nA tab file, with a comma\t2024-03\thttps://example.org/x\n", encoding="utf-8")
+    result = cli(runner, sqlite_dir, "import", str(path))
+    assert result.exit_code == 0, result.output
+    [event] = open_dir(sqlite_dir).show()
+    assert (event.title, event.date, event.sources[0].url) == ("A tab file, with a comma", "2024-03", "https://example.org/x")

@@ -340,10 +340,15 @@ def _open(path: Path) -> IO[str]:
     return open(path, encoding="utf-8-sig", newline="")
 
 
+def _delimiter(path: Path) -> str:
+    """Tab for ``.tsv`` files, comma otherwise."""
+    return "\t" if path.suffix.lower() == ".tsv" else ","
+
+
 def _header(path: Path, label: str) -> list[str]:
     try:
         with _open(path) as handle:
-            header = next(csv.reader(handle), None)
+            header = next(csv.reader(handle, delimiter=_delimiter(path)), None)
     except UnicodeDecodeError as error:
         raise InvalidInput(f"is not valid UTF-8 (byte {error.start} of the first line)", field="file",
                            value=label, accepted="a UTF-8 CSV file (save as 'CSV UTF-8')") from None
@@ -358,7 +363,7 @@ def _header(path: Path, label: str) -> list[str]:
 def _data_rows(path: Path, label: str, index: dict[str, int], width: int) -> Iterator[SourceRow]:
     number = 1
     with _open(path) as handle:
-        reader = csv.reader(handle)
+        reader = csv.reader(handle, delimiter=_delimiter(path))
         try:
             next(reader, None)
             for cells in reader:

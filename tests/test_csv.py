@@ -372,3 +372,23 @@ def test_tsv_files_are_read_with_tabs(runner: CliRunner, sqlite_dir: Path, tmp_p
     assert result.exit_code == 0, result.output
     [event] = open_dir(sqlite_dir).show()
     assert (event.title, event.date, event.sources[0].url) == ("A tab file, with a comma", "2024-03", "https://example.org/x")
+
+
+def test_timelinejs_eras_and_blank_parts(runner: CliRunner, sqlite_dir: Path, tmp_path: Path) -> None:
+    path = tmp_path / "sheet.csv"
+    path.write_text(
+        "Year,Month,Day,Time,End Year,End Month,End Day,End Time,Display Date,Headline,Text,Media,Type\n"
+        "1990,,,,1999,,,,,The nineties,,,era\n"
+        "1995,6,,,,,,,,Month only,<p>Fish &amp; chips</p>,,\n"
+        "1995,,3,,,,,,,Day without month,,,\n",
+        encoding="utf-8",
+    )
+    rejects = tmp_path / "rejects.csv"
+    result = cli(runner, sqlite_dir, "import", str(path), "--preset", "timelinejs",
+                 "--skip-invalid", "--rejects", str(rejects))
+    assert result.exit_code == 0, result.output
+    assert "1 new" in result.output and "1 rejected" in result.output and "1 skipped" in result.output
+    [event] = open_dir(sqlite_dir).show()
+    assert (event.date, event.description, event.unsourced) == ("1995-06", "Fish & chips", True)
+    [reject] = rows_of(rejects.read_text(encoding="utf-8"))
+    assert (reject["row"], reject["column"], reject["reason"]) == ("4", "Month", "is blank but a day is given")

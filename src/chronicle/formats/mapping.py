@@ -367,9 +367,11 @@ def timelinejs_converter(row: Row) -> Incoming | Skip:
     """
     get = _first_getter(row)
     kind = get("Type").lower()
+    if kind == "era":
+        return Skip("a TimelineJS era (a background period), not an event")
     date = _ymd(row, "")
     if not date:
-        if kind in ("title", "era") or not get("Headline"):
+        if kind == "title" or not get("Headline"):
             return Skip(f"a TimelineJS {kind or 'undated'} slide, not an event (no date)")
         raise RowError("is blank", field="Year", value="", accepted="a year (Month, Day, Time optional)")
     end = _ymd(row, "End ") or None

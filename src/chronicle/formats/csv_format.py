@@ -85,6 +85,8 @@ def encode_list(values: Iterable[str]) -> str:
     """``a; b`` — or a JSON array when a value holds ``;`` (so decoding is exact)."""
     items = list(values)
     joined = "; ".join(items)
+    if not joined.startswith("[") and ";" not in "".join(items) and all(v and v == v.strip() for v in items):
+        return joined  # the common case, known to decode exactly without trying
     return joined if decode_list(joined) == items else json.dumps(items, ensure_ascii=False)
 
 
@@ -124,7 +126,7 @@ def _writer(out: TextIO | IO[str], excel: bool) -> Any:
     return csv.writer(_LineEnds(out), lineterminator="\r\n")
 
 
-@functools.lru_cache(maxsize=16384)
+@functools.lru_cache(maxsize=32768)
 def _date_cells(date: str, end: str | None) -> tuple[str, str, str, str, str, str, str]:
     """date, earliest_day, latest_day, precision, approximate, uncertain, end — a large
     archive repeats the same few thousand dates, so each is worked out once."""

@@ -176,7 +176,12 @@ def main(argv: list[str] | None = None) -> None:
         child(url, name, int(count), Path(go))
         return
     appends = 400 if args.quick else args.appends
-    print(markdown(run(appends=appends, writer_counts=args.writers)), end="")
+    load_before = os.getloadavg()[0]
+    table = markdown(run(appends=appends, writer_counts=args.writers))
+    print(table, end="")
+    # The figures mean little on a busy machine: say how busy it was.
+    print(f"\n{os.cpu_count()} cores; load average {load_before:.1f} at the start, "
+          f"{os.getloadavg()[0]:.1f} at the end")
 
 
 if __name__ == "__main__":

@@ -65,6 +65,8 @@ _SOURCE_TEXT = ("title", "publisher", "quote")
 _TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _ESCAPED = (*_TRIGGERS, "'")
 BOM = "\ufeff"
+#: One encoder for every sources cell (``json.dumps`` with options builds a new one per call).
+_compact_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
@@ -152,7 +154,7 @@ def doc_row(doc: Mapping[str, Any], safe: bool) -> list[str]:
     sources = doc["sources"]
     return [
         doc["id"], date, earliest, latest, precision, approximate, uncertain, end, *text,
-        json.dumps(sources, ensure_ascii=False, separators=(",", ":")) if sources else "",
+        _compact_json(sources) if sources else "",
         str(doc["revision"]), doc["created_at"], doc["updated_at"], doc["status"],
     ]
 

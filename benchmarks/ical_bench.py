@@ -168,11 +168,13 @@ def child(operation: str, n: int) -> dict[str, Any]:
 
 
 def run_child(operation: str, n: int) -> dict[str, Any]:
-    output = subprocess.run(
+    done = subprocess.run(
         [sys.executable, __file__, "--child", operation, "--n", str(n)],
-        capture_output=True, text=True, check=True,
-    ).stdout
-    return json.loads(output)  # type: ignore[no-any-return]
+        capture_output=True, text=True, check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"{operation} on {n:,} events failed:\n{done.stderr}")
+    return json.loads(done.stdout)  # type: ignore[no-any-return]
 
 
 def measure_all(sizes: Iterable[int], repeat: int) -> dict[tuple[str, int], dict[str, Any]]:

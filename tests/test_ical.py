@@ -268,6 +268,18 @@ def test_imprecise_policy_skip_leaves_them_out_and_counts_them(seed_dir: Archive
     assert stats.note and "month/year" in stats.note
 
 
+def test_an_ongoing_event_covers_the_period_it_began_in(empty: Archive) -> None:
+    add(empty, title="States of exception", date="2024-03", end="..")
+    event = only_event(export_text(empty))
+    assert (event["DTSTART"].dt, event["DTEND"].dt) == (date(2024, 3, 1), date(2024, 4, 1))
+    assert str(event["DESCRIPTION"]).endswith(
+        "Date: Mar 2024 – ongoing (known to the month, still going on); shown across the period it began in."
+    )
+    assert str(event["X-CHRONICLE-DATE"]) == "2024-03/.."
+    text, stats = export_with_stats(empty, imprecise="skip")
+    assert "BEGIN:VEVENT" not in text and stats.skipped == 1
+
+
 def test_an_unknown_policy_is_refused(empty: Archive) -> None:
     with pytest.raises(InvalidInput, match="imprecise"):
         export_with_stats(empty, imprecise="guess")

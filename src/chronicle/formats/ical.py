@@ -156,7 +156,9 @@ def _date_note(span: Span, policy: str) -> str | None:
     if not qualities:
         return None
     text = f"Date: {span.render()} ({', '.join(qualities)})"
-    if coarsest < Precision.DAY or span.open_end:
+    if span.open_end and policy == "span":
+        text += "; shown across the period it began in"
+    elif coarsest < Precision.DAY or span.open_end:
         text += f"; {_PLACEMENT[policy]}"
     return text + "."
 
@@ -246,7 +248,8 @@ def vevent(event: Event, archive_name: str, policy: str) -> str:
     first_url = next((s.url for s in event.sources if s.url), None)
     if first_url:
         lines.append(f"URL:{_uri(first_url)}")
-    lines.append(f"STATUS:{status}\r\nTRANSP:TRANSPARENT")
+    lines.append(f"STATUS:{status}")
+    lines.append("TRANSP:TRANSPARENT")
     lines.append(f"X-CHRONICLE-DATE:{event.span.edtf}")
     for actor in event.actors:
         lines.append(f"X-CHRONICLE-ACTOR:{escape_text(actor)}")

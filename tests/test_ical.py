@@ -168,6 +168,13 @@ def test_three_parsers_put_every_seed_event_on_its_days(seed_dir: Archive) -> No
     assert by_ics == expected
 
 
+def test_every_backend_gives_the_same_calendar_days(seeded: Archive) -> None:
+    """SQLite and PostgreSQL archives export the seed with the same UIDs and dates."""
+    events = vevents(export_text(seeded))
+    found = {uid.split("@")[0]: (day(e["DTSTART"].dt), day(e["DTEND"].dt)) for uid, e in events.items()}
+    assert found == SEED_DAYS
+
+
 def test_the_runoff_is_an_all_day_event_on_13_april_2025(seed_dir: Archive) -> None:
     runoff = vevents(export_text(seed_dir))[f"runoff-2025@{SEED_NAME}.chronicle"]
     assert runoff["DTSTART"].dt == date(2025, 4, 13)

@@ -189,6 +189,9 @@ def test_a_deadlocked_writer_is_retried(archive: Archive) -> None:
                 time.sleep(0.01)
             else:
                 pytest.fail("the writer never waited for the row")
+        # Each waiter checks for deadlock deadlock_timeout (1 s) after it began waiting:
+        # a head start makes sure our writer's check comes first, even on a busy machine.
+        time.sleep(0.3)
         # …and now the other session wants the append lock: a deadlock. Our writer
         # started waiting first, so PostgreSQL's detector aborts it, and it retries.
         other.execute("SELECT pg_advisory_xact_lock(%s)", (dialects._PG_LOCK_KEY,))

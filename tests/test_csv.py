@@ -392,3 +392,16 @@ def test_timelinejs_eras_and_blank_parts(runner: CliRunner, sqlite_dir: Path, tm
     assert (event.date, event.description, event.unsourced) == ("1995-06", "Fish & chips", True)
     [reject] = rows_of(rejects.read_text(encoding="utf-8"))
     assert (reject["row"], reject["column"], reject["reason"]) == ("4", "Month", "is blank but a day is given")
+
+
+def test_invalid_utf8_deep_in_a_big_file_is_located(runner: CliRunner, sqlite_dir: Path, tmp_path: Path) -> None:
+    rows = b"".join(b"r%d,2024,Caf\xc3\xa9 %d\n" % (n, n) for n in range(80_000))  # > 1 MB, multibyte at block edges
+    content = b"id,date,title\n" + rows + b"bad,2024,Caf\xe9\n"
+    path = tmp_path / "big.csv"
+    path.write_bytes(content)
+    before = archive_bytes(sqlite_dir)
+    result = cli(runner, sqlite_dir, "import", str(path))
+    assert result.exit_code == 2
+    bad = content.index(b"Caf\xe9")  + 3
+    assert f"is not valid UTF-8 (line 80002, byte {bad})" in result.output
+    assert archive_bytes(sqlite_dir) == before

@@ -21,6 +21,7 @@ columns) needs no options; other files need ``--map``/``--mapping`` or a ``--pre
 
 from __future__ import annotations
 
+import codecs
 import csv
 import functools
 import json
@@ -309,6 +310,7 @@ def read_csv(path: Path, options: Mapping[str, Any]) -> RowStream:
     fields = FieldMap.parse(options.get("map") or (), options.get("mapping_file"))
     preset = options.get("preset")
     convert = converter_for(preset, fields)
+    check_utf8(path, label)
     header = _header(path, label)
     index: dict[str, int] = {}
     for position, name in enumerate(header):
@@ -344,6 +346,39 @@ def _open(path: Path) -> IO[str]:
     return open(path, encoding="utf-8-sig", newline="")
 
 
+def check_utf8(path: Path, label: str) -> None:
+    """Refuse a file that is not UTF-8 before any row is read (a fast pass over the bytes),
+    saying where the first invalid byte is."""
+    error = _not_utf8(path, label)
+    if error is not None:
+        raise error
+
+
+def _not_utf8(path: Path, label: str) -> InvalidInput | None:
+    """Where the first invalid byte is (None if there is none)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = lines = 0
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as error:
+                bad = max(error.start - len(decoder.getstate()[0]), 0)
+                lines += block.count(b"\n", 0, bad)
+                where = f"line {lines + 1}, byte {offset + bad}"
+                break
+            offset += len(block)
+            lines += block.count(b"\n")
+        else:
+            try:
+                decoder.decode(b"", final=True)
+                return None
+            except UnicodeDecodeError:
+                where = "at its end"
+    return InvalidInput(f"is not valid UTF-8 ({where})", field="file", value=label,
+                        accepted="a UTF-8 CSV file (save as 'CSV UTF-8')")
+
+
 def _delimiter(path: Path) -> str:
     """Tab for ``.tsv`` files, comma otherwise."""
     return "\t" if path.suffix.lower() == ".tsv" else ","
@@ -353,9 +388,8 @@ def _header(path: Path, label: str) -> list[str]:
     try:
         with _open(path) as handle:
             header = next(csv.reader(handle, delimiter=_delimiter(path)), None)
-    except UnicodeDecodeError as error:
-        raise InvalidInput(f"is not valid UTF-8 (byte {error.start} of the first line)", field="file",
-                           value=label, accepted="a UTF-8 CSV file (save as 'CSV UTF-8')") from None
+    except UnicodeDecodeError:
+        raise _not_utf8(path, label) or InvalidInput("is not valid UTF-8", field="file", value=label) from None
     except csv.Error as error:
         raise InvalidInput(f"is not valid CSV ({error})", field="file", value=label, where=f"{label}: row 1") from None
     if header is None or not any(cell.strip() for cell in header):
@@ -384,8 +418,7 @@ def _data_rows(path: Path, label: str, index: dict[str, int], width: int) -> Ite
                     continue
                 yield SourceRow(row, cells)
         except UnicodeDecodeError:
-            raise InvalidInput(f"is not valid UTF-8 (after row {number})", field="file", value=label,
-                               accepted="a UTF-8 CSV file (save as 'CSV UTF-8')") from None
+            raise _not_utf8(path, label) or InvalidInput("is not valid UTF-8", field="file", value=label) from None
         except csv.Error as error:
             raise InvalidInput(f"is not valid CSV ({error})", field="file", value=label,
                                where=f"{label}: row {number + 1}") from None

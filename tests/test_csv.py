@@ -405,3 +405,13 @@ def test_invalid_utf8_deep_in_a_big_file_is_located(runner: CliRunner, sqlite_di
     bad = content.index(b"Caf\xe9")  + 3
     assert f"is not valid UTF-8 (line 80002, byte {bad})" in result.output
     assert archive_bytes(sqlite_dir) == before
+
+
+def test_round_trip_between_backends(seeded: Archive, tmp_path: Path) -> None:
+    """The seed on each backend (SQLite, PostgreSQL) → CSV → a fresh archive → the same CSV."""
+    first = export_csv(seeded, tmp_path / "one.csv", excel=True, sources_file=tmp_path / "s1.csv")
+    copy = fresh(tmp_path, "copy")
+    assert import_file(copy, tmp_path / "one.csv").new_events == 19
+    second = export_csv(copy, tmp_path / "two.csv", excel=True, sources_file=tmp_path / "s2.csv")
+    assert event_columns(second) == event_columns(first)
+    assert (tmp_path / "s2.csv").read_bytes() == (tmp_path / "s1.csv").read_bytes()

@@ -30,7 +30,8 @@ from chronicle.dates import parse_span
 from chronicle.errors import InvalidInput
 from chronicle.exporting import export
 from chronicle.formats import ExportContext
-from chronicle.formats.html import DENSE_YEAR, export_html, group_years
+from chronicle.formats import html as html_format
+from chronicle.formats.html import DENSE_YEAR, event_view, export_html, group_years
 from chronicle.model import Event, HistoryEntry, Kind, Source, Status, make_source
 from chronicle.query import EventQuery
 from tests.conftest import GOLDEN, run_chronicle
@@ -375,11 +376,64 @@ def test_timeline_streams_with_a_bounded_look_ahead() -> None:
             day += 1
             yield Event(id=f"e{day}", title="x", span=parse_span(f"{2000 + day // 400:04d}-01-01"), unsourced=True)
 
-    years = group_years(endless())
+    years = group_years(endless(), event_view)
     first = next(years)
     assert first.year == 2000
     next(next(first.months).events)
     assert pulled <= DENSE_YEAR + 2
+
+
+def template_copy(tmp_path: Path) -> Path:
+    """A --template-dir holding the built-in timeline.html itself (forces the jinja2 path)."""
+    folder = tmp_path / "templates"
+    folder.mkdir(exist_ok=True)
+    shutil.copy(Path(__file__).resolve().parent.parent / "src" / "chronicle" / "templates" / "timeline.html", folder)
+    return folder
+
+
+def test_fast_timeline_is_byte_identical_to_the_template(seeded: Archive, tmp_path: Path) -> None:
+    """The hand-compiled timeline must write exactly what timeline.html writes."""
+    folder = template_copy(tmp_path)
+    dense = [
+        Event(id=f"d{i:03d}", title=f"Dense <{i}> & 'quoted'", span=parse_span(f"2024-{1 + i % 12:02d}"),
+              sources=fixture_events()[1].sources)
+        for i in range(DENSE_YEAR + 3)
+    ]
+    dense.sort(key=lambda e: (e.span.earliest, e.id))
+    cases: list[list[Event]] = [fixture_events(), dense, list(seeded.show(EventQuery(include_retracted=True)))]
+    hostile = hostile_archive(tmp_path / "hostile")
+    cases.append(list(hostile.show()))
+    for events in cases:
+        fast = render(events)
+        assert fast == render(events, template_dir=folder)
+        assert 'id="event-' in fast
+
+
+def test_a_timeline_spilled_to_disk_gives_the_same_page(
+    seeded: Archive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Large pages spool the timeline through a temporary file; the bytes must not change,
+    whether the page goes to a file (copied byte for byte) or to a text stream (decoded)."""
+    in_memory, spilled = tmp_path / "memory.html", tmp_path / "spilled.html"
+    export(seeded, "html", EventQuery(), str(in_memory))
+    monkeypatch.setattr(html_format, "SPOOL_CHARS", 1000)
+    export(seeded, "html", EventQuery(), str(spilled))
+    assert spilled.read_bytes() == in_memory.read_bytes()
+    text = io.StringIO(newline="")
+    export_html(seeded.show(), text, fixed_context(19), {})
+    monkeypatch.setattr(html_format, "SPOOL_CHARS", 10**9)
+    assert text.getvalue() == render(list(seeded.show()), fixed_context(19))
+
+
+def test_archive_text_cannot_pose_as_the_timeline_placeholder() -> None:
+    events = fixture_events()
+    sneaky = "<\x00chronicle-timeline\x00>"
+    ctx = ExportContext(name=sneaky, description=sneaky, filters=sneaky, count=3, head_seq=1,
+                        head_hash="0" * 64, as_of=None, version="0")
+    page = render([Event(id="x", title=sneaky, span=parse_span("2024"), tags=(sneaky,), unsourced=True), *events],
+                  ctx)
+    assert page.count('<section class="year"') == 2
+    assert "<\x00" not in page
 
 
 def test_empty_export_says_so() -> None:

@@ -8,9 +8,9 @@ Autoescape is on and undefined names fail loudly (``StrictUndefined``).
 **One pass, flat memory.** The exporter receives the events once, as an iterator. The
 header (date span, tag and year lists) and the SVG overview need figures about *all*
 events, yet come first in the page. So the timeline is rendered first, streamed into a
-spooled temporary file (in memory up to :data:`SPOOL_BYTES`, on disk beyond), while a
+spool (in memory up to :data:`SPOOL_CHARS`, in a temporary file beyond), while a
 small tally (counts per month, year and tag) is kept on the fly; then the page is
-rendered around it and the spooled timeline is copied through in chunks. Memory stays
+rendered around it and the spooled timeline is copied in where it belongs. Memory stays
 bounded by the tally, not by the number of events, and the database is read once.
 
 **Safety.** Every piece of archive text goes through jinja's escaping; only ``http``/
@@ -26,17 +26,19 @@ jinja2 is imported when an HTML export runs, never when the module is merely loa
 from __future__ import annotations
 
 import base64
+import codecs
 import hashlib
 import itertools
+import shutil
 import tempfile
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, BinaryIO, Generic, TextIO, TypeVar
 
-from chronicle.dates import HistDate, Precision, parse_span
+from chronicle.dates import HistDate, Span, parse_span
 from chronicle.errors import InvalidInput
 from chronicle.formats import ExportContext, ExportStats
 from chronicle.model import Event, HistoryEntry, Kind, Source, Status
@@ -44,8 +46,10 @@ from chronicle.model import Event, HistoryEntry, Kind, Source, Status
 if TYPE_CHECKING:
     from jinja2 import Environment
 
-#: The timeline is kept in memory up to this size, then spills to a temporary file.
-SPOOL_BYTES = 16 * 1024 * 1024
+T = TypeVar("T")
+
+#: The timeline is kept in memory up to this many characters, then in a temporary file.
+SPOOL_CHARS = 4 * 1024 * 1024
 
 #: A year with more events than this gets month headings (a bounded look-ahead).
 DENSE_YEAR = 24
@@ -54,6 +58,7 @@ DENSE_YEAR = 24
 MONTHLY_OVERVIEW_YEARS = 60
 
 _COPY_CHUNK = 1 << 20
+"""Bytes per piece when a spilled timeline is copied into the page."""
 _MONTH_NAMES = (
     "January", "February", "March", "April", "May", "June", "July", "August",
     "September", "October", "November", "December",
@@ -79,23 +84,25 @@ def export_html(
     naming the template and line, not a traceback.
     """
     from jinja2 import TemplateError, TemplateSyntaxError
+    from markupsafe import Markup
 
     template_dir = options.get("template_dir")
     env = build_environment(template_dir)
     tally = Tally()
     try:
-        with tempfile.SpooledTemporaryFile(
-            max_size=SPOOL_BYTES, mode="w+", encoding="utf-8", newline=""
-        ) as spool:
-            timeline = env.get_template("timeline.html").stream(years=group_years(tally.watch(events)))
-            timeline.enable_buffering(64)
-            spool.writelines(timeline)
-            spool.seek(0)
+        with Spool() as spool:
+            if template_dir is not None and (Path(template_dir) / "timeline.html").is_file():
+                timeline = env.get_template("timeline.html").stream(
+                    years=group_years(tally.watch(events), event_view))
+                timeline.enable_buffering(64)
+                spool.writelines(timeline)
+            else:
+                spool.writelines(render_timeline(group_years(tally.watch(events), _same)))
             page = env.get_template("page.html").stream(
-                **page_context(env, ctx, tally), timeline=_chunks(spool)
+                **page_context(env, ctx, tally), timeline=[Markup(_PLACEHOLDER)]
             )
-            page.enable_buffering(16)
-            out.writelines(page)
+            page.enable_buffering(64)
+            _write_page(page, spool, out)
     except TemplateError as exc:
         where = f"{exc.filename or exc.name}:{exc.lineno}" if isinstance(exc, TemplateSyntaxError) else None
         raise InvalidInput(
@@ -124,12 +131,68 @@ def build_environment(template_dir: Path | str | None = None) -> Environment:
     )
 
 
-def _chunks(spool: Any) -> Iterator[Any]:
-    """The spooled timeline, already-escaped HTML, in large chunks."""
-    from markupsafe import Markup
+#: Where ``page.html`` outputs the timeline; the page writer copies the spool in there.
+#: It starts with "<", which escaping turns into "&lt;" in any archive text, so only this
+#: module's own markup can contain it.
+_PLACEHOLDER = "<\x00chronicle-timeline\x00>"
 
-    while chunk := spool.read(_COPY_CHUNK):
-        yield Markup(chunk)
+
+class Spool:
+    """Text written once, then copied out: in memory up to :data:`SPOOL_CHARS`, beyond
+    that in a temporary file (UTF-8), so a page of any size costs bounded memory."""
+
+    def __init__(self, limit: int | None = None) -> None:
+        self.limit = SPOOL_CHARS if limit is None else limit
+        self.parts: list[str] = []
+        self.size = 0
+        self.file: BinaryIO | None = None
+
+    def __enter__(self) -> Spool:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self.file is not None:
+            self.file.close()
+        self.parts = []
+
+    def writelines(self, texts: Iterable[str]) -> None:
+        for text in texts:
+            if self.file is not None:
+                self.file.write(text.encode("utf-8"))
+                continue
+            self.parts.append(text)
+            self.size += len(text)
+            if self.size > self.limit:
+                # Closed by __exit__; the spool is the context manager.
+                self.file = tempfile.TemporaryFile("w+b")  # noqa: SIM115
+                for part in self.parts:
+                    self.file.write(part.encode("utf-8"))
+                self.parts = []
+
+    def copy_to(self, out: TextIO) -> None:
+        """Write everything to ``out``; a spilled file goes byte for byte into a UTF-8
+        file's buffer, without being decoded and encoded again."""
+        if self.file is None:
+            out.writelines(self.parts)
+            return
+        spilled = self.file
+        spilled.seek(0)
+        buffer = getattr(out, "buffer", None)
+        if buffer is not None and codecs.lookup(getattr(out, "encoding", None) or "ascii").name == "utf-8":
+            out.flush()
+            shutil.copyfileobj(spilled, buffer, _COPY_CHUNK)
+            return
+        out.writelines(codecs.iterdecode(iter(lambda: spilled.read(_COPY_CHUNK), b""), "utf-8"))
+
+
+def _write_page(page: Iterable[str], spool: Spool, out: TextIO) -> None:
+    """Write the rendered page, copying the timeline in where the placeholder stands."""
+    for chunk in page:
+        while _PLACEHOLDER in chunk:
+            before, _, chunk = chunk.partition(_PLACEHOLDER)
+            out.write(before)
+            spool.copy_to(out)
+        out.write(chunk)
 
 
 # -- the tally: what the header and overview need, gathered while streaming -----------
@@ -155,26 +218,34 @@ class Tally:
         self.ongoing = False
 
     def watch(self, events: Iterable[Event]) -> Iterator[Event]:
-        """Pass ``events`` through unchanged, counting them."""
+        """Pass ``events`` (in timeline order) through unchanged, counting them."""
         months, year_only, years, tags = self.months, self.year_only, self.years, self.tags
         last_end = None
+        last_year = 0
         for event in events:
             span = event.span
-            lo = span.earliest
-            years[lo.year] += 1
-            if span.precision >= Precision.MONTH:
-                months[(lo.year, lo.month)] += 1
+            year = _year_of(event)
+            years[year] += 1
+            month = _month_of(event)
+            if month:
+                months[(year, month)] += 1
             else:
-                year_only[lo.year] += 1
-            tags.update(event.tags)
+                year_only[year] += 1
+            if event.tags:
+                tags.update(event.tags)
             if event.status is Status.RETRACTED:
                 self.retracted += 1
-            if self.first is None or lo < self.first.span.earliest:
+            if self.first is None:
                 self.first = event
             if not self.ongoing:
-                hi = span.latest
-                if span.open_end or last_end is None or hi > last_end:
-                    self.last, last_end, self.ongoing = event, hi, span.open_end
+                if span.open_end:
+                    self.last, self.ongoing = event, True
+                elif (span.end or span.start).year >= last_year:
+                    # Only a candidate in the latest year so far can end later: the exact
+                    # bound (a datetime) is computed for few events.
+                    hi = span.latest
+                    if last_end is None or hi > last_end:
+                        self.last, last_end, last_year = event, hi, hi.year
             self.count += 1
             yield event
 
@@ -183,25 +254,28 @@ class Tally:
 
 
 @dataclass(frozen=True, slots=True)
-class YearGroup:
+class YearGroup(Generic[T]):
     year: int
     anchor: str | None
     """``year-2024``; None if the year came twice (events not in timeline order)."""
     dense: bool
     """Whether the year's events are grouped under month headings."""
-    months: Iterator[MonthGroup]
+    months: Iterator[MonthGroup[T]]
 
 
 @dataclass(frozen=True, slots=True)
-class MonthGroup:
+class MonthGroup(Generic[T]):
     label: str | None
     """``January 2024`` or ``2024, month not known``; None in a year without month headings."""
     anchor: str | None
-    events: Iterator[EventView]
+    events: Iterator[T]
 
 
-def group_years(events: Iterable[Event], dense_after: int = DENSE_YEAR) -> Iterator[YearGroup]:
-    """Group events (in timeline order) by year, and by month in years with many events.
+def group_years(
+    events: Iterable[Event], view: Callable[[Event], T], dense_after: int = DENSE_YEAR
+) -> Iterator[YearGroup[T]]:
+    """Group events (in timeline order) by year, and by month in years with many events;
+    each event is passed through ``view`` (e.g. :func:`event_view`) as it is reached.
 
     Whether a year is dense is decided by looking at most ``dense_after + 1`` events
     ahead, so memory stays bounded however large a year is.
@@ -215,25 +289,31 @@ def group_years(events: Iterable[Event], dense_after: int = DENSE_YEAR) -> Itera
         anchor = None if year in seen else f"year-{year}"
         seen.add(year)
         if dense:
-            yield YearGroup(year, anchor, True, _group_months(year, rest, anchor is not None))
+            yield YearGroup(year, anchor, True, _group_months(year, rest, view, anchor is not None))
         else:
-            yield YearGroup(year, anchor, False, iter((MonthGroup(None, None, map(event_view, rest)),)))
+            yield YearGroup(year, anchor, False, iter((MonthGroup(None, None, map(view, rest)),)))
 
 
 def _year_of(event: Event) -> int:
-    return event.span.earliest.year
+    """The year of the event's earliest instant (UTC), which is what timeline order sorts on."""
+    start = event.span.start
+    return start.year if start.offset is None else event.span.earliest.year
 
 
 def _month_of(event: Event) -> int:
     span = event.span
-    return span.earliest.month if span.precision >= Precision.MONTH else 0
+    start = span.start
+    if start.month is None:
+        return 0
+    return start.month if start.offset is None else span.earliest.month
 
 
-def _group_months(year: int, events: Iterator[Event], anchored: bool) -> Iterator[MonthGroup]:
+def _group_months(year: int, events: Iterator[Event], view: Callable[[Event], T],
+                  anchored: bool) -> Iterator[MonthGroup[T]]:
     for month, in_month in itertools.groupby(events, key=_month_of):
         label = f"{_MONTH_NAMES[month - 1]} {year}" if month else f"{year}, month not known"
         anchor = f"month-{year}-{month:02d}" if anchored and month else None
-        yield MonthGroup(label, anchor, map(event_view, in_month))
+        yield MonthGroup(label, anchor, map(view, in_month))
 
 
 @dataclass(frozen=True, slots=True)
@@ -316,7 +396,12 @@ def event_view(event: Event) -> EventView:
 
 
 def date_view(event: Event) -> DateView:
-    span = event.span
+    return _date_view(event.span)
+
+
+@lru_cache(maxsize=8192)
+def _date_view(span: Span) -> DateView:
+    """Cached: many events share a date (a day, a month, a year)."""
     start = span.start
     if span.open_end:
         return DateView(html_datetime(start), start.render(), ongoing=True)
@@ -365,15 +450,13 @@ def history_view(entry: HistoryEntry) -> HistoryView:
     )
 
 
-@lru_cache(maxsize=4096)
 def source_view(source: Source) -> SourceView:
-    """Sources repeat across events, so their views are cached (bounded)."""
     url = source.url
-    href = url if url is not None and url.lower().startswith(_WEB_SCHEMES) else None
+    href = url if url is not None and _is_web(url) else None
     archived = source.archived_url
-    archived_href = archived if archived is not None and archived.lower().startswith(_WEB_SCHEMES) else None
+    archived_href = archived if archived is not None and _is_web(archived) else None
     return SourceView(
-        label=": ".join(part for part in (source.publisher, source.title) if part) or None,
+        label=_source_label(source),
         href=href,
         url_text=url if href is None else None,
         published=_span_words(source.published),
@@ -384,7 +467,18 @@ def source_view(source: Source) -> SourceView:
     )
 
 
+def _is_web(url: str) -> bool:
+    """Only http(s) URLs become links; ``javascript:``, ``data:`` and the rest stay text."""
+    return url[:8].lower().startswith(_WEB_SCHEMES)
+
+
+def _source_label(source: Source) -> str | None:
+    return ": ".join(part for part in (source.publisher, source.title) if part) or None
+
+
+@lru_cache(maxsize=4096)
 def _span_words(edtf: str | None) -> str | None:
+    """A source's own date in words; the same few dates recur across many sources."""
     return parse_span(edtf).render() if edtf else None
 
 
@@ -407,6 +501,127 @@ def log_time_words(recorded_at: str) -> str:
 def _day_words(recorded_at: str) -> str:
     year, month, day = recorded_at[:4], int(recorded_at[5:7]), int(recorded_at[8:10])
     return f"{day} {_SHORT_MONTHS[month - 1]} {year}"
+
+
+# -- the built-in timeline.html, compiled by hand ------------------------------------------
+
+
+def _same(event: Event) -> Event:
+    return event
+
+
+def _esc(text: str) -> str:
+    """HTML-escape exactly as jinja's autoescape (markupsafe) does, at a third of its cost."""
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&#34;").replace("'", "&#39;"))
+
+
+def render_timeline(years: Iterable[YearGroup[Event]]) -> Iterator[str]:
+    """The built-in ``timeline.html``, written out in Python: the same bytes, faster.
+
+    Rendering is most of an export's cost, and jinja's generated code yields every
+    fragment separately. ``timeline.html`` stays the readable definition of the markup
+    and what a user's ``--template-dir`` overrides; ``tests/test_html.py`` checks that
+    both give byte-identical pages, so they cannot drift apart.
+    """
+    for year in years:
+        heading = "h4" if year.dense else "h3"
+        anchor = f' id="{_esc(year.anchor)}"' if year.anchor else ""
+        yield f'<section class="year"{anchor} data-year="{year.year}">\n<h2>{year.year}</h2>\n'
+        for month in year.months:
+            if month.label:
+                anchor = f' id="{_esc(month.anchor)}"' if month.anchor else ""
+                yield f'<section class="month"{anchor}>\n<h3>{_esc(month.label)}</h3>\n'
+            yield '<ol class="events">\n'
+            events = month.events
+            while batch := [event_html(event, heading) for event in itertools.islice(events, 256)]:
+                yield "".join(batch)
+            yield "</ol>\n</section>\n" if month.label else "</ol>\n"
+        yield "</section>\n"
+
+
+def event_html(event: Event, heading: str = "h3") -> str:
+    """One event's ``<li>``, as ``timeline.html`` writes it."""
+    eid = _esc(event.id)
+    retracted = event.status is Status.RETRACTED
+    title = _esc(event.title)
+    parts = [
+        f'<li class="{"ev retracted" if retracted else "ev"}" id="event-{eid}">\n'
+        f'<{heading} class="title"><a href="#event-{eid}">{f"<s>{title}</s>" if retracted else title}</a></{heading}>\n'
+        f'<p class="when">{_when_html(event.span)}'
+        + (f' · <span class="place">{_esc(event.place)}</span></p>\n' if event.place else "</p>\n")
+    ]
+    add = parts.append
+    if retracted:
+        reason = f": {_esc(event.status_reason)}" if event.status_reason else ""
+        add(f'<p class="retraction"><strong>Retracted</strong>{reason}</p>\n')
+    if event.description:
+        add(f'<p class="desc">{_esc(event.description)}</p>\n')
+    if event.actors:
+        who = ", ".join([f'<span class="i">{_esc(actor)}</span>' for actor in event.actors])
+        add(f'<p class="who"><span class="k">Who:</span> {who}</p>\n')
+    if event.tags:
+        add('<ul class="tags" aria-label="Tags">' + "".join([f"<li>{_esc(tag)}</li>" for tag in event.tags])
+            + "</ul>\n")
+    if event.sources:
+        add('<ul class="src" aria-label="Sources">\n'
+            + "".join([_source_html(source) for source in event.sources]) + "</ul>\n")
+    elif event.unsourced:
+        add('<p class="nosrc">Recorded without a source.</p>\n')
+    history = event.history
+    if len(history) > 1:
+        revised = revised_note(history)
+        if revised:
+            add(f'<p class="rev">{_esc(revised)}</p>\n')
+        records = "".join([_history_html(history_view(entry)) for entry in history])
+        add(f'<details class="hist"><summary>History: {len(history)} records</summary>\n'
+            f"<ol>{records}</ol>\n</details>\n")
+    add("</li>\n")
+    return "".join(parts)
+
+
+@lru_cache(maxsize=8192)
+def _when_html(span: Span) -> str:
+    """Cached: many events share a date (a day, a month, a year)."""
+    date = _date_view(span)
+    text = f'<time datetime="{_esc(date.start)}">{_esc(date.start_text)}</time>'
+    if date.end:
+        text += f' – <time datetime="{_esc(date.end)}">{_esc(date.end_text or "")}</time>'
+    elif date.ongoing:
+        text += " – ongoing"
+    return text
+
+
+@lru_cache(maxsize=4096)
+def _source_html(source: Source) -> str:
+    """One source's ``<li>`` (cached: the same source is often cited by many events)."""
+    url, label = source.url, _source_label(source)
+    if url is not None and _is_web(url):
+        text = f'<a href="{_esc(url)}" rel="noopener noreferrer">{_esc(label or url)}</a>'
+    else:
+        text = f'<span class="i">{_esc(label)}</span> ' if label else ""
+        if url is not None:
+            text += f'<code class="url">{_esc(url)}</code> <span class="hint">(not a web link)</span>'
+    if source.published:
+        text += f", published {_esc(_span_words(source.published) or '')}"
+    if source.accessed:
+        text += f", accessed {_esc(_span_words(source.accessed) or '')}"
+    archived = source.archived_url
+    if archived is not None:
+        if _is_web(archived):
+            text += f' · <a href="{_esc(archived)}" rel="noopener noreferrer">archived copy</a>'
+        else:
+            text += (f' · archived copy <code class="url">{_esc(archived)}</code>'
+                     ' <span class="hint">(not a web link)</span>')
+    if source.quote:
+        text += f" <q>{_esc(source.quote)}</q>"
+    return f"<li>{text}</li>\n"
+
+
+def _history_html(view: HistoryView) -> str:
+    reason = f": {_esc(view.reason)}" if view.reason else ""
+    return (f'<li><span class="what">{_esc(view.what)}</span> <time datetime="{_esc(view.at)}">'
+            f'{_esc(view.at_text)}</time> by <span class="i">{_esc(view.author)}</span>{reason}</li>')
 
 
 # -- the page around the timeline ---------------------------------------------------------

@@ -13,7 +13,13 @@ small tally (counts per month, year and tag) is kept on the fly; then the page i
 rendered around it and the spooled timeline is copied in where it belongs. Memory stays
 bounded by the tally, not by the number of events, and the database is read once.
 
-**Safety.** Every piece of archive text goes through jinja's escaping; only ``http``/
+**Speed.** Rendering is most of an export's cost, so the built-in ``timeline.html`` is
+also written out by hand in Python (:func:`render_timeline`), which the tests check to
+be byte-identical to the template; the template itself is used when a user's
+``--template-dir`` overrides it.
+
+**Safety.** Every piece of archive text is escaped (jinja's autoescape, or :func:`_esc`
+which escapes exactly as it does); only ``http``/
 ``https`` URLs become links (others are shown as text); links carry
 ``rel="noopener noreferrer"``; archive text sits in bidi-isolated elements so a
 right-to-left override cannot reorder what follows it; and a Content-Security-Policy
@@ -473,7 +479,8 @@ def _is_web(url: str) -> bool:
 
 
 def _source_label(source: Source) -> str | None:
-    return ": ".join(part for part in (source.publisher, source.title) if part) or None
+    publisher, title = source.publisher, source.title
+    return f"{publisher}: {title}" if publisher and title else (publisher or title)
 
 
 @lru_cache(maxsize=4096)
@@ -592,20 +599,20 @@ def _when_html(span: Span) -> str:
     return text
 
 
-@lru_cache(maxsize=4096)
 def _source_html(source: Source) -> str:
-    """One source's ``<li>`` (cached: the same source is often cited by many events)."""
-    url, label = source.url, _source_label(source)
-    if url is not None and _is_web(url):
-        text = f'<a href="{_esc(url)}" rel="noopener noreferrer">{_esc(label or url)}</a>'
+    """One source's ``<li>``. Dates in words come from :func:`_span_words` and need no escaping."""
+    url, publisher, title = source.url, source.publisher, source.title
+    label = f"{publisher}: {title}" if publisher and title else (publisher or title)
+    if url is not None and url[:8].lower().startswith(_WEB_SCHEMES):
+        text = f'<li><a href="{_esc(url)}" rel="noopener noreferrer">{_esc(label or url)}</a>'
     else:
-        text = f'<span class="i">{_esc(label)}</span> ' if label else ""
+        text = f'<li><span class="i">{_esc(label)}</span> ' if label else "<li>"
         if url is not None:
             text += f'<code class="url">{_esc(url)}</code> <span class="hint">(not a web link)</span>'
     if source.published:
-        text += f", published {_esc(_span_words(source.published) or '')}"
+        text += f", published {_span_words(source.published)}"
     if source.accessed:
-        text += f", accessed {_esc(_span_words(source.accessed) or '')}"
+        text += f", accessed {_span_words(source.accessed)}"
     archived = source.archived_url
     if archived is not None:
         if _is_web(archived):
@@ -615,7 +622,7 @@ def _source_html(source: Source) -> str:
                      ' <span class="hint">(not a web link)</span>')
     if source.quote:
         text += f" <q>{_esc(source.quote)}</q>"
-    return f"<li>{text}</li>\n"
+    return text + "</li>\n"
 
 
 def _history_html(view: HistoryView) -> str:

@@ -450,6 +450,20 @@ def test_non_ascii_urls_are_percent_encoded(empty: Archive) -> None:
     assert str(event["URL"]) == "https://es.wikipedia.org/wiki/Televisi%C3%B3n_(Ecuador)"
 
 
+def test_source_json_is_the_sources_canonical_json() -> None:
+    import json
+
+    from chronicle.formats.ical import source_json
+
+    for source in [
+        make_source("https://example.org/a\"b?c=1&d=ñ", title='A "quoted", title\n\t', publisher="Ñ\\P",
+                    published="2025-02", accessed="2025-03-01", archived_url="https://web.example/x",
+                    quote="«cita»\u2028"),
+        make_source(None, title="Only a title"),
+    ]:
+        assert source_json(source) == json.dumps(source.to_dict(), ensure_ascii=False, separators=(",", ":"))
+
+
 def test_escape_and_unescape_are_inverse() -> None:
     for text in ["plain", "a;b,c\\d\ne", "\\n is not a newline", "", "ñ;\\;,"]:
         assert unescape_text(escape_text(text)) == text

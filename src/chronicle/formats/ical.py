@@ -26,7 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -47,7 +47,8 @@ UID_SUFFIX = ".chronicle"
 """UIDs are ``<event-id>@<archive-name>.chronicle``; the reader maps them back."""
 
 _CRLF = "\r\n"
-_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode  # one encoder, not one per call
+_SOURCE_KEYS = ("url", "title", "publisher", "published", "accessed", "archived_url", "quote")
+_json_string: Callable[[str], str] = getattr(json.encoder, "c_encode_basestring", None) or json.encoder.py_encode_basestring
 _SPECIAL = re.compile(r"[\\;,\r\n\x00-\x08\x0b-\x1f\x7f]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _CHRONICLE_UID = re.compile(r"^(?P<id>[A-Za-z0-9][A-Za-z0-9._-]{0,99})@[A-Za-z0-9._-]+\.chronicle$")
@@ -87,19 +88,19 @@ def fold(line: str) -> str:
             return line + _CRLF
         return line[:75] + "".join([f"\r\n {line[i:i + 74]}" for i in range(75, len(line), 74)]) + _CRLF
     raw = line.encode("utf-8")
-    if len(raw) <= 75:
+    size = len(raw)
+    if size <= 75:
         return line + _CRLF
     parts = []
     start, limit = 0, 75
-    size = len(raw)
     while size - start > limit:
         cut = start + limit
         while raw[cut] & 0xC0 == 0x80:  # a continuation byte: back up to the sequence start
             cut -= 1
-        parts.append(raw[start:cut].decode("utf-8"))
+        parts.append(raw[start:cut])
         start, limit = cut, 74
-    parts.append(raw[start:].decode("utf-8"))
-    return "\r\n ".join(parts) + _CRLF
+    parts.append(raw[start:])
+    return b"\r\n ".join(parts).decode("utf-8") + _CRLF
 
 
 def ical_stamp(iso: str) -> str:
@@ -254,10 +255,19 @@ def vevent(event: Event, archive_name: str, policy: str) -> str:
     for actor in event.actors:
         lines.append(f"X-CHRONICLE-ACTOR:{escape_text(actor)}")
     for source in event.sources:
-        lines.append("X-CHRONICLE-SOURCE:" + escape_text(_json(source.to_dict())))
+        lines.append("X-CHRONICLE-SOURCE:" + escape_text(source_json(source)))
     if event.unsourced:
         lines.append("X-CHRONICLE-UNSOURCED:TRUE")
     return fixed + "".join([fold(line) for line in lines]) + "END:VEVENT\r\n"
+
+
+def source_json(source: Source) -> str:
+    """``Source.to_dict()`` as compact JSON, built directly (this runs once per citation)."""
+    fields = [
+        f'"{key}":{_json_string(value)}'
+        for key in _SOURCE_KEYS if (value := getattr(source, key)) is not None
+    ]
+    return "{" + ",".join(fields) + "}"
 
 
 def calendar_header(ctx: ExportContext, policy: str) -> str:

@@ -204,13 +204,13 @@ def op_import_eventsourcing(paths: Paths) -> dict[str, Any]:
     from eventsourcing.application import Application
     from eventsourcing.domain import Aggregate
 
-    class TimelineEvent(Aggregate):  # type: ignore[misc]
+    class TimelineEvent(Aggregate):
         def __init__(self, title: str, date: str, end: str | None, description: str,
                      tags: list[str], actors: list[str], place: str, sources: list[dict[str, str]]) -> None:
             self.title, self.date, self.end, self.description = title, date, end, description
             self.tags, self.actors, self.place, self.sources = tags, actors, place, sources
 
-    app = Application(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(db)})
+    app: Any = Application(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(db)})
     result: dict[str, Any] = {"count": 0}
     with _stopwatch(result):
         batch: list[Any] = []
@@ -570,6 +570,7 @@ def run_process(argv: list[str], *, cwd: Path | None = None,
         stdout, stderr = out.read(), err.read()
     if status != 0:
         sys.stderr.write(f"{' '.join(argv[:4])}: exit {status}\n{stderr[-3000:]}\n")
+        stdout = (stderr.strip().splitlines() or [""])[-1]
     return seconds, usage.ru_maxrss, stdout, status
 
 
@@ -578,25 +579,37 @@ def measure_child(operation: str, paths: Paths) -> Measured:
             "--n", str(paths.n), "--data", str(paths.data)]
     _, peak, stdout, status = run_process(argv)
     if status != 0:
-        return Measured(note=f"failed (exit {status})")
+        return Measured(note=f"failed (exit {status}: {stdout[:200]})")
     data = json.loads(stdout.strip().splitlines()[-1])
     return Measured(data.pop("seconds"), data.pop("count", None), peak, extra=data)
 
 
-def measure_commands(argvs: list[list[str]], *, cwd: Path | None = None, repeat: int = 7) -> Measured:
-    """Median wall time of whole processes (start-up included), and their peak memory."""
+def measure_commands(argvs: list[list[str]], *, cwd: Path | None = None, repeat: int | None = None) -> list[Measured]:
+    """Median wall time of whole processes (start-up included) and their peak memory.
+
+    The commands take turns, round after round, so that a burst of load from another
+    process on this shared machine weighs on all of them alike; the first round only
+    warms the disk cache.
+    """
+    rounds = SETTINGS["repeat"] if repeat is None else repeat
     env = {**os.environ, "CHRONICLE_AUTHOR": "bench", "NO_COLOR": "1"}
     env.pop("CHRONICLE_DB", None)
-    times, peaks = [], []
-    for index in range(repeat + 1):
-        for argv in argvs:
+    times: list[list[float]] = [[] for _ in argvs]
+    peaks: list[list[int]] = [[] for _ in argvs]
+    for index in range(rounds + 1):
+        for number, argv in enumerate(argvs):
             seconds, peak, _, status = run_process(argv, cwd=cwd, env=env)
             if status != 0:
-                return Measured(note=f"failed (exit {status}): {' '.join(argv[:3])}")
-            if index:  # the first round warms the disk cache
-                times.append(seconds)
-                peaks.append(peak)
-    return Measured(statistics.median(times), None, max(peaks))
+                failed = Measured(note=f"failed (exit {status})")
+                return [failed for _ in argvs]
+            if index or not rounds:
+                times[number].append(seconds)
+                peaks[number].append(peak)
+    return [Measured(statistics.median(t), 1, max(p)) for t, p in zip(times, peaks, strict=True)]
+
+
+#: ``repeat``: rounds of whole-process measurements (``--repeat``).
+SETTINGS = {"repeat": 9}
 
 
 # ---------------------------------------------------------------------------------------
@@ -733,10 +746,8 @@ def bench_size(suite: Suite, n: int) -> None:
         if cap is not None and n > cap:
             return None
         needs = REQUIRES.get(key)
-        if needs is not None and not available(*needs):
-            measured = Measured(note=NOT_AVAILABLE)
-        else:
-            measured = measure_child(key, paths)
+        ready = needs is None or available(*needs)
+        measured = measure_child(key, paths) if ready else Measured(note=NOT_AVAILABLE)
         row = Row(key, operation, n, measured, baseline_of, **kwargs)
         suite.add(row)
         return row
@@ -777,48 +788,39 @@ def bench_size(suite: Suite, n: int) -> None:
     add_event(suite, paths)
 
 
+FLOOR = [sys.executable, "-c", "import click, sqlalchemy"]
+FLOOR_TEXT = '↳ python -c "import click, sqlalchemy"'
+
+
 def add_event(suite: Suite, paths: Paths) -> None:
     """``chronicle add`` as a whole process into the archive of this size, vs the floor."""
-    counter = iter(range(1, 1_000_000))
-    argvs = [[CHRONICLE, "add", f"Benchmark event {paths.n}-{next(counter)}", "--date", "2024-01-09",
-              "--source", "https://news.example.org/bench", "--tag", "bench"] for _ in range(8)]
-    env = {**os.environ, "CHRONICLE_AUTHOR": "bench", "NO_COLOR": "1"}
-    times, peaks = [], []
-    for index, argv in enumerate(argvs):
-        seconds, peak, _, status = run_process(argv, cwd=paths.archive_dir, env=env)
-        if status != 0:
-            suite.add(Row("add", "chronicle add (whole process)", paths.n, Measured(note=f"failed (exit {status})")))
-            return
-        if index:
-            times.append(seconds)
-            peaks.append(peak)
-    suite.add(Row("add", "chronicle add (whole process)", paths.n,
-                  Measured(statistics.median(times), 1, max(peaks)), lower_is_better=True))
-    floor = measure_commands([[sys.executable, "-c", "import click, sqlalchemy"]])
-    suite.add(Row("floor", '↳ python -c "import click, sqlalchemy"', paths.n, floor, "add", lower_is_better=True))
+    add = [CHRONICLE, "add", "Benchmark event", "--date", "2024-01-09",
+           "--source", "https://news.example.org/bench", "--tag", "bench"]
+    # Same title each time: the archive gives each its own id (benchmark-event-2, …).
+    measured, floor = measure_commands([add, FLOOR], cwd=paths.archive_dir)
+    suite.add(Row("add", "chronicle add (whole process)", paths.n, measured, lower_is_better=True))
+    suite.add(Row("floor", FLOOR_TEXT, paths.n, floor, "add", lower_is_better=True))
 
 
 def bench_startup(suite: Suite) -> None:
-    floor = measure_commands([[sys.executable, "-c", "import click, sqlalchemy"]], repeat=9)
-    version = measure_commands([[CHRONICLE, "--version"]], repeat=9)
-    help_ = measure_commands([[CHRONICLE, "--help"]], repeat=9)
+    version, help_, floor = measure_commands([[CHRONICLE, "--version"], [CHRONICLE, "--help"], FLOOR])
     suite.add(Row("version", "chronicle --version (whole process)", None, version, lower_is_better=True))
-    suite.add(Row("floor-version", '↳ python -c "import click, sqlalchemy"', None, floor, "version",
-                  lower_is_better=True))
+    suite.add(Row("floor-version", FLOOR_TEXT, None, floor, "version", lower_is_better=True))
     suite.add(Row("help", "chronicle --help (whole process)", None, help_, lower_is_better=True))
-    suite.add(Row("floor-help", '↳ python -c "import click, sqlalchemy"', None, floor, "help", lower_is_better=True))
-    heavy = startup_imports([CHRONICLE, "--help"])
+    suite.add(Row("floor-help", FLOOR_TEXT, None, floor, "help", lower_is_better=True))
+    heavy = startup_imports(["--help"])
     suite.notes.append(
         "`chronicle --help` imports " + (", ".join(heavy) if heavy else "none of jinja2, dateutil, icalendar, "
                                          "the exporters or SQLAlchemy")
+        + " (`python -X importtime`)"
     )
 
 
-def startup_imports(argv: list[str]) -> list[str]:
-    """Heavy modules that a command imports on its way (from ``python -X importtime``)."""
-    result = subprocess.run([sys.executable, "-X", "importtime", *argv[:0], "-c",
-                             "import sys; from chronicle.cli import main; sys.argv=['chronicle', *sys.argv[1:]]; "
-                             "main()", *argv[1:]], capture_output=True, text=True, check=False)
+def startup_imports(args: list[str]) -> list[str]:
+    """Heavy modules that ``chronicle ARGS`` imports on its way (``python -X importtime``)."""
+    code = "import sys; from chronicle.cli import main; sys.argv = ['chronicle', *sys.argv[1:]]; main()"
+    result = subprocess.run([sys.executable, "-X", "importtime", "-c", code, *args],
+                            capture_output=True, text=True, check=False)
     heavy = ("jinja2", "dateutil", "icalendar", "chronicle.formats.", "sqlalchemy")
     found = []
     for line in result.stderr.splitlines():
@@ -1024,6 +1026,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", help="comma-separated sizes, e.g. 10000,100000 (overrides --quick)")
     parser.add_argument("--data", type=Path, default=synth.DATA_DIR, help="cache of generated data")
     parser.add_argument("--results", type=Path, default=HERE / "RESULTS.md")
+    parser.add_argument("--repeat", type=int, default=SETTINGS["repeat"],
+                        help="rounds of whole-process timings (default %(default)s; the smoke test uses 1)")
+    parser.add_argument("--json", type=Path, help="also write every row, machine-readable, here")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--n", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -1031,6 +1036,7 @@ def main(argv: list[str] | None = None) -> int:
         outcome = OPERATIONS[args.child](Paths(args.n, args.data))
         sys.stdout.write(json.dumps(outcome) + "\n")
         return 0
+    SETTINGS["repeat"] = args.repeat
     sizes = tuple(int(s) for s in args.sizes.split(",")) if args.sizes else (QUICK_SIZES if args.quick else FULL_SIZES)
     suite = Suite(sizes, args.data)
     command = "make bench-quick" if args.quick and not args.sizes else (
@@ -1042,6 +1048,14 @@ def main(argv: list[str] | None = None) -> int:
         bench_size(suite, n)
     elapsed = time.perf_counter() - started
     verdicts = write_results(suite, command, elapsed, args.results)
+    if args.json is not None:
+        args.json.write_text(json.dumps([
+            {"key": row.key, "operation": row.operation, "n": row.n, "baseline_of": row.baseline_of,
+             "seconds": row.measured.seconds, "count": row.measured.count, "peak_kb": row.measured.peak_kb,
+             "note": row.measured.note, "extra": row.measured.extra}
+            for row in suite.rows
+        ], indent=1), encoding="utf-8")
+    sys.stdout.write("\n" + HEADER + "\n" + "\n".join(format_row(row, suite) for row in suite.rows) + "\n")
     sys.stdout.write(f"\n{len(suite.rows)} rows in {elapsed / 60:.1f} min; wrote {args.results}\n")
     for text, met, detail in verdicts:
         mark = "—" if met is None else ("met" if met else "MISSED")

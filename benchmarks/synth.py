@@ -2,7 +2,7 @@
 
 The same seed and size always give the same events, byte for byte, so every figure in
 ``RESULTS.md`` can be reproduced and chronicle and its baselines read the *same* data.
-The shape follows real incident datasets: titles of 30–110 characters, descriptions of
+The shape follows real incident datasets: titles of about 30–110 characters, descriptions of
 80–700, 70% day / 20% month / 10% year precision, about 8% intervals (a few still
 going on), about 5% approximate or uncertain dates, 0–3 tags, 0–3 actors, a place, and
 1–3 sources each.
@@ -19,19 +19,21 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from chronicle.importing import Incoming
 
 SEED = 20231109
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
-#: Columns of the synthetic CSV, in the names chronicle's own CSV export/import uses.
-CSV_COLUMNS = (
-    "id", "title", "date", "end", "description", "tags", "actors", "place",
-    "source_url", "source_title", "source_publisher", "source_published",
-)
-#: Separator of several values in one CSV cell (tags, actors, sources).
-MULTI = "|"
+#: Columns of the synthetic CSV: chronicle's own CSV columns (``chronicle import`` reads
+#: them with no options); the export-only ones (bounds, counts) are left out.
+CSV_COLUMNS = ("id", "date", "end", "title", "description", "tags", "actors", "place", "sources")
+#: Separator of several values in one cell (tags, actors), as chronicle's CSV writes them.
+MULTI = "; "
 
-_WORDS = (
+_VOCABULARY = (
     "armed forces police prison riot gang attack president decree state emergency curfew "
     "assembly election runoff candidate minister port cocaine seizure extradition court "
     "judge prosecutor mayor killed wounded protest strike oil pipeline province coast "
@@ -42,7 +44,8 @@ _WORDS = (
     "cabinet resignation impeachment trial verdict sentence appeal hearing testimony "
     "witness journalist press freedom censorship internet shutdown university students "
     "teachers unions farmers indigenous confederation march capital highway blockade"
-).split()
+)
+_WORDS = tuple(_VOCABULARY.split())
 _PLACES = (
     "Quito", "Guayaquil", "Cuenca", "Esmeraldas", "Manta", "Machala", "Portoviejo",
     "Santo Domingo", "Ambato", "Riobamba", "Loja", "Ibarra", "Latacunga", "Babahoyo",
@@ -159,28 +162,26 @@ def generate(n: int, seed: int = SEED) -> Iterator[SynthEvent]:
 
 
 def csv_row(event: SynthEvent) -> list[str]:
-    """One event as a CSV row (see :data:`CSV_COLUMNS`)."""
+    """One event as a CSV row (see :data:`CSV_COLUMNS`); sources as a JSON array."""
     return [
-        event.id, event.title, event.date, event.end or "", event.description,
-        MULTI.join(event.tags), MULTI.join(event.actors), event.place,
-        MULTI.join(s.url for s in event.sources), MULTI.join(s.title for s in event.sources),
-        MULTI.join(s.publisher for s in event.sources), MULTI.join(s.published for s in event.sources),
+        event.id, event.date, event.end or "", event.title, event.description,
+        MULTI.join(event.tags), MULTI.join(event.actors), event.place, sources_json(event),
     ]
 
 
 def event_from_row(row: dict[str, str]) -> SynthEvent:
     """Read back a row written by :func:`csv_row` (what the baselines parse)."""
 
-    def split(value: str) -> list[str]:
-        return value.split(MULTI) if value else []
+    def split(value: str) -> tuple[str, ...]:
+        return tuple(value.split(MULTI)) if value else ()
 
-    urls, titles = split(row["source_url"]), split(row["source_title"])
-    publishers, published = split(row["source_publisher"]), split(row["source_published"])
     return SynthEvent(
         id=row["id"], title=row["title"], date=row["date"], end=row["end"] or None,
-        description=row["description"], tags=tuple(split(row["tags"])),
-        actors=tuple(split(row["actors"])), place=row["place"],
-        sources=tuple(SynthSource(*parts) for parts in zip(urls, titles, publishers, published, strict=True)),
+        description=row["description"], tags=split(row["tags"]), actors=split(row["actors"]),
+        place=row["place"],
+        sources=tuple(
+            SynthSource(s["url"], s["title"], s["publisher"], s["published"]) for s in json.loads(row["sources"])
+        ),
     )
 
 
@@ -188,7 +189,7 @@ def sources_json(event: SynthEvent) -> str:
     return json.dumps([
         {"url": s.url, "title": s.title, "publisher": s.publisher, "published": s.published}
         for s in event.sources
-    ], ensure_ascii=False)
+    ], ensure_ascii=False, separators=(",", ":"))
 
 
 def csv_path(n: int, data_dir: Path = DATA_DIR) -> Path:
@@ -212,7 +213,7 @@ def read_csv_events(path: Path) -> Iterator[SynthEvent]:
             yield event_from_row(row)
 
 
-def incoming(events: Iterator[SynthEvent], origin: str = "benchmark") -> Iterator[object]:
+def incoming(events: Iterator[SynthEvent], origin: str = "benchmark") -> Iterator[Incoming]:
     """The events as :class:`chronicle.importing.Incoming` items (the importers' output)."""
     from chronicle.importing import Incoming
     from chronicle.model import Source

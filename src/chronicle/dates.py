@@ -16,6 +16,7 @@ dates start without it.
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -262,6 +263,20 @@ def parse_span(text: str, end: str | None = None, *, field: str = "date") -> Spa
 
     ``end`` (from ``--end``) closes the interval; ``..`` means still going on.
     """
+    if type(text) is str and (end is None or type(end) is str):
+        # Spans are immutable and a large archive repeats the same few thousand dates:
+        # every record and every stored document parses its date again. Errors are not
+        # cached (lru_cache re-runs a call that raised), so messages stay the same.
+        return _cached_span(text, end, field)
+    return _parse_span(text, end, field)
+
+
+@functools.lru_cache(maxsize=16384)
+def _cached_span(text: str, end: str | None, field: str) -> Span:
+    return _parse_span(text, end, field)
+
+
+def _parse_span(text: str, end: str | None, field: str) -> Span:
     if "/" in text and not _AMBIGUOUS_NUMERIC.match(text) and end is None:
         left, _, right = text.partition("/")
         if "/" in right or not left.strip() or not right.strip():

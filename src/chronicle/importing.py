@@ -101,10 +101,24 @@ def import_items(
 
     def plan(chunk: Sequence[Incoming], existing: dict[str, Event]) -> Iterator[Draft]:
         states = dict(existing)
+        # Drafts of this chunk not yet folded into ``states``. The store folds (and so
+        # checks) every draft as it appends it; the preview here is only needed when a
+        # later item of the same chunk names the same event, so it is computed then.
+        unfolded: dict[str, list[Draft]] = {}
+
+        def state_of(event_id: str) -> Event | None:
+            state = states.get(event_id)
+            for draft in unfolded.pop(event_id, ()):
+                state = _preview(state, draft)
+            if state is not None:
+                states[event_id] = state
+            return state
+
         for item in chunk:
             counts["items"] += 1
+            current = state_of(item.event_id)
             try:
-                drafts = list(_plan_item(item, states.get(item.event_id), archive.author, origin))
+                drafts = list(_plan_item(item, current, archive.author, origin))
             except ChronicleError as error:
                 raise error.located(item.where) from None
             if not drafts:
@@ -113,12 +127,9 @@ def import_items(
                 counts["new"] += 1
             else:
                 counts["changed"] += 1
-            state = states.get(item.event_id)
-            for draft in drafts:
-                state = _preview(state, draft)
-                yield draft
-            if state is not None:
-                states[item.event_id] = state
+            if drafts:
+                unfolded.setdefault(item.event_id, []).extend(drafts)
+            yield from drafts
 
     result: AppendResult = archive.store.append_planned(
         chunked(items, chunk_size), plan, key=lambda item: item.event_id, progress=progress, now=now,

@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import json
 import random
+import string
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -41,8 +42,10 @@ from sqlalchemy import (
     func,
     insert,
     inspect,
+    literal_column,
     or_,
     select,
+    union_all,
     update,
 )
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
@@ -130,14 +133,28 @@ versions_table = Table(
 )
 _v = versions_table.c
 _current = _v.to_seq.is_(None)
-Index("ix_versions_current_id", _v.event_id, unique=True, sqlite_where=_current, postgresql_where=_current)
-Index("ix_versions_current_lo", _v.lo, _v.precision, _v.event_id, sqlite_where=_current, postgresql_where=_current)
-Index("ix_versions_current_wide", _v.hi, sqlite_where=and_(_current, _v.wide == 1),
-      postgresql_where=and_(_current, _v.wide == 1))
+# Partial indexes over the current versions. Their PostgreSQL spelling is attached by
+# _add_postgresql_where() when a PostgreSQL archive is created: naming a `postgresql_*`
+# option here would load SQLAlchemy's whole PostgreSQL dialect (psycopg, asyncpg, …) on
+# every start-up, SQLite included — most of what `chronicle add` spends over its floor.
+Index("ix_versions_current_id", _v.event_id, unique=True, sqlite_where=_current)
+Index("ix_versions_current_lo", _v.lo, _v.precision, _v.event_id, sqlite_where=_current)
+Index("ix_versions_current_wide", _v.hi, sqlite_where=and_(_current, _v.wide == 1))
+
+
+def _add_postgresql_where() -> None:
+    """Give the partial indexes their condition on PostgreSQL too (the same as on SQLite)."""
+    for index in versions_table.indexes:
+        where = index.dialect_options["sqlite"]["where"]
+        if where is not None and index.dialect_kwargs.get("postgresql_where") is None:
+            index.dialect_kwargs["postgresql_where"] = where
+
 Index("ix_versions_to_seq", _v.to_seq)
 Index("ix_versions_from_at", _v.from_at, _v.lo)
 
 _SEP = "\x1f"
+_ASCII_UPPER = str.maketrans(string.ascii_lowercase, string.ascii_uppercase)
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 T = TypeVar("T")
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -221,12 +238,15 @@ def record_body_json(
     )
 
 
-def _dump_str(value: str) -> str:
-    return json.dumps(value, ensure_ascii=False)
-
-
-def _payload_json(payload: dict[str, Any]) -> str:
-    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+#: ``json.dumps(value, ensure_ascii=False)`` of a string, without building an encoder per
+#: call (the same C function ``json.dumps`` ends in; a hot path at a million records).
+_dump_str: Callable[[str], str] = json.encoder.encode_basestring
+#: ``canonical_json``'s encoder, built once (``json.dumps`` with options builds one per call).
+_payload_json: Callable[[dict[str, Any]], str] = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+).encode
+#: The projection documents' encoder (compact, UTF-8, in :func:`event_to_doc`'s key order).
+_doc_json: Callable[[dict[str, Any]], str] = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 class Store:
@@ -252,6 +272,8 @@ class Store:
             with engine.begin() as conn:
                 if inspect(conn).has_table("chronicle_meta"):
                     raise ArchiveExists("an archive exists here already", field="--db", value=url)
+                if conn.dialect.name == "postgresql":
+                    _add_postgresql_where()
                 metadata.create_all(conn)
                 dialects.install_guards(conn)
                 conn.execute(insert(meta_table), [
@@ -458,10 +480,18 @@ class Store:
     def resolve_prefix(self, prefix: str) -> list[str]:
         """Event ids starting with ``prefix`` (at most 11, enough to say "ambiguous")."""
         stmt = (
-            select(_v.event_id).where(_current)
+            select(_v.event_id).where(dialects.likely(_current))
             .where(_v.event_id.startswith(prefix, autoescape=True))
             .order_by(_v.event_id).limit(11)
         )
+        if self.engine.dialect.name == "sqlite":
+            # SQLite's LIKE ignores ASCII case, so no index can serve it and every current
+            # version would be read. Every match lies in this range (upper case sorts
+            # first), which the id index walks; LIKE still decides.
+            stmt = stmt.where(
+                _v.event_id >= prefix.translate(_ASCII_UPPER),
+                _v.event_id < prefix.translate(_ASCII_LOWER) + "\U0010ffff",
+            )
         with self.engine.connect() as conn:
             return list(conn.execute(stmt).scalars())
 
@@ -562,7 +592,9 @@ class Store:
             replayed = apply(previous, record)
         except Exception as error:
             raise TamperedLog(f"record {seq}: cannot be replayed ({error})", seq=seq) from None
-        if replayed != event_from_doc(json.loads(row.doc)):
+        # The projection stores ``_doc_json(event_to_doc(event))``: the same text is the
+        # common case and the cheap check; any other text is compared as an event.
+        if _doc_json(event_to_doc(replayed)) != row.doc and replayed != event_from_doc(json.loads(row.doc)):
             raise TamperedLog(f"record {seq}: projection differs from a replay of the log", seq=seq)
 
     @_write_retried
@@ -759,14 +791,16 @@ def _version_row(event: Event, record: Record) -> dict[str, Any]:
         "search": fold_text(" ".join((
             event.title, event.description, event.place or "", *event.tags, *event.actors,
         ))),
-        "doc": json.dumps(event_to_doc(event), ensure_ascii=False, separators=(",", ":")),
+        "doc": _doc_json(event_to_doc(event)),
     }
 
 
 def _current_states(conn: Connection, ids: list[str]) -> dict[str, Event]:
     found: dict[str, Event] = {}
     for start in range(0, len(ids), 500):
-        stmt = select(_v.doc).where(_current).where(_v.event_id.in_(ids[start:start + 500]))
+        # likely(): otherwise SQLite, guessing that few versions are current, reads every
+        # current version for each chunk — an import would take quadratic time.
+        stmt = select(_v.doc).where(dialects.likely(_current)).where(_v.event_id.in_(ids[start:start + 500]))
         for doc in conn.execute(stmt).scalars():
             event = event_from_doc(json.loads(doc))
             found[event.id] = event
@@ -786,26 +820,55 @@ def _valid_at(as_of: datetime | None) -> Any:
 
 
 def _events_statement(query: EventQuery) -> Any:
-    stmt = select(_v.doc).where(_valid_at(query.as_of))
-    if not query.include_retracted:
-        stmt = stmt.where(_v.status == Status.ACTIVE.value)
-    if query.since is not None:
-        # Anything that starts on or after --since matches; of what starts before it,
-        # only events whose end reaches it. Non-wide events can only reach back
-        # WIDE_DAYS, which keeps the start-date index usable.
+    """The events of ``query`` in timeline order, as a statement the database can stream.
+
+    ``--since`` is an interval-overlap test (``hi >= since``), which no single B-tree
+    range answers; it is split into two disjoint parts that each are an index range
+    (see :data:`WIDE_DAYS`), merged in timeline order:
+
+    - events starting on or after ``since - WIDE_DAYS`` whose end reaches ``since``: a
+      range of the start-date index, read in order (``LIMIT`` stops it early);
+    - wide events starting before that whose end reaches ``since``: a range of the
+      wide events' end-date index.
+
+    Without the planner hints (:func:`chronicle.dialects.likely` …), SQLite takes
+    ``to_seq IS NULL`` for a selective key and sorts every current version in a
+    temporary B-tree before returning the first row: a full scan, and no streaming.
+    """
+    valid = dialects.likely(_current) if query.as_of is None else _valid_at(query.as_of)
+
+    def part(*conditions: Any, lo: Any = _v.lo) -> Any:
+        stmt = select(_v.doc, _v.lo, _v.precision, _v.event_id).where(valid, *conditions)
+        if not query.include_retracted:
+            stmt = stmt.where(_v.status == Status.ACTIVE.value)
+        if query.until is not None:
+            stmt = stmt.where(lo <= query.until)
+        for tag in query.tags:
+            stmt = stmt.where(_v.tags_key.contains(_SEP + fold_text(tag) + _SEP, autoescape=True))
+        for actor in query.actors:
+            stmt = stmt.where(_v.actors_key.contains(_SEP + fold_text(actor) + _SEP, autoescape=True))
+        if query.text:
+            for word in fold_text(query.text).split():
+                stmt = stmt.where(_v.search.contains(word, autoescape=True))
+        return stmt
+
+    if query.since is None:
+        stmt = part()
+        stmt = stmt.order_by(_v.lo, _v.precision, _v.event_id)
+    else:
+        # Non-wide events span at most WIDE_DAYS, so one that reaches --since started
+        # at most that long before it.
         window = bound_text(datetime.fromisoformat(query.since) - timedelta(days=WIDE_DAYS + 1)) \
             if query.since >= "0002" else query.since
-        stmt = stmt.where(_v.hi >= query.since).where(or_(_v.lo >= window, _v.wide == 1))
-    if query.until is not None:
-        stmt = stmt.where(_v.lo <= query.until)
-    for tag in query.tags:
-        stmt = stmt.where(_v.tags_key.contains(_SEP + fold_text(tag) + _SEP, autoescape=True))
-    for actor in query.actors:
-        stmt = stmt.where(_v.actors_key.contains(_SEP + fold_text(actor) + _SEP, autoescape=True))
-    if query.text:
-        for word in fold_text(query.text).split():
-            stmt = stmt.where(_v.search.contains(word, autoescape=True))
-    stmt = stmt.order_by(_v.lo, _v.precision, _v.event_id)
+        starts_late = part(_v.lo >= window, _v.hi >= query.since)
+        # A literal 1, so that SQLite can prove the wide index's condition (wide = 1);
+        # walked by end date (few rows), not through the start-date index (most rows).
+        by_end = dialects.unindexed(_v.lo)
+        reaches_back = part(dialects.unlikely(_v.wide == literal_column("1")),
+                            by_end < window, _v.hi >= query.since, lo=by_end)
+        union = union_all(reaches_back, starts_late)
+        columns = union.selected_columns
+        stmt = union.order_by(columns.lo, columns.precision, columns.event_id)
     if query.limit is not None:
         stmt = stmt.limit(query.limit)
     return stmt
@@ -815,9 +878,13 @@ def _query_fields(query: EventQuery) -> dict[str, Any]:
     return {name: getattr(query, name) for name in EventQuery.__slots__}
 
 
+#: ``Kind(value)`` without the enum machinery, for reading a million log rows.
+_KINDS = {kind.value: kind for kind in Kind}
+
+
 def _record_from_row(row: Any) -> Record:
     return Record(
-        seq=int(row.seq), event_id=row.event_id, kind=Kind(row.kind),
+        seq=int(row.seq), event_id=row.event_id, kind=_KINDS.get(row.kind) or Kind(row.kind),
         payload=json.loads(row.payload), author=row.author, recorded_at=row.recorded_at,
         origin=row.origin, reason=row.reason, prev_hash=row.prev_hash, hash=row.hash,
         version=int(row.v),

@@ -655,3 +655,45 @@ def test_broken_calendars_fail_with_one_clean_line_and_import_nothing(tmp_path: 
     archive = Archive.open(f"sqlite:///{tmp_path / 'events' / 'chronicle.db'}")
     assert archive.head().count == 0
     archive.close()
+
+
+# --- any text at all ----------------------------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from chronicle.dates import parse_span  # noqa: E402
+from chronicle.formats import ExportContext  # noqa: E402
+from chronicle.model import Event  # noqa: E402
+
+
+def _expected_text(text: str) -> str:
+    """What a reader gets back: line ends as LF, control characters (but tab) gone."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return "".join(ch for ch in text if ch in "\t\n" or not (ord(ch) < 0x20 or ord(ch) == 0x7F))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(title=st.text(min_size=1, max_size=200), description=st.text(max_size=600),
+       tag=st.text(min_size=1, max_size=40))
+def test_any_text_survives_escaping_and_folding(title: str, description: str, tag: str) -> None:
+    event = Event(
+        id="any-text", title=title, span=parse_span("2024-02-29"), description=description,
+        tags=(tag,), place=title, unsourced=True,
+        created_at="2026-01-02T03:04:05.000000Z", updated_at="2026-01-02T03:04:05.000000Z",
+    )
+    ctx = ExportContext(name="fuzz", description="", filters="all events", count=1, head_seq=1,
+                        head_hash="0" * 64, as_of="2026-01-02T03:04:05.000000Z", version="test")
+    out = io.StringIO(newline="")
+    export_ical([event], out, ctx, {"imprecise": "span"})
+    text = out.getvalue()
+    for line in physical_lines(text):
+        assert len(line) <= 75
+        line.decode("utf-8")
+    parsed = only_event(text)
+    assert str(parsed["SUMMARY"]) == _expected_text(title)
+    assert str(parsed["LOCATION"]) == _expected_text(title)
+    assert [str(c) for c in parsed["CATEGORIES"].cats] == [_expected_text(tag)]
+    body = _expected_text(description)
+    assert str(parsed["DESCRIPTION"]) == (f"{body}\n\n" if description else "") + "No source: recorded as unsourced."
+    assert parsed["DTSTART"].dt == date(2024, 2, 29)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import uuid
 from pathlib import Path
 
 import psycopg
@@ -186,3 +187,25 @@ def test_upgrade_of_something_that_is_no_archive(archive_url: str, runner: CliRu
 def test_the_library_refuses_an_older_schema_too(v1_url: str) -> None:
     with pytest.raises(SchemaMismatch, match="run `chronicle upgrade` first"):
         Archive.open(v1_url)
+
+
+def test_an_upgrade_by_a_role_that_may_not_change_tables_changes_nothing(v1_url: str, runner: CliRunner) -> None:
+    if not v1_url.startswith("postgresql"):
+        pytest.skip("roles are PostgreSQL's")
+    role = f"w_{uuid.uuid4().hex[:10]}"
+    admin = make_url(v1_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"CREATE ROLE \"{role}\" LOGIN PASSWORD 'secret'".encode())
+        conn.execute(f'GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA public TO "{role}"'.encode())
+    try:
+        as_writer = make_url(v1_url).set(username=role, password="secret").render_as_string(hide_password=False)
+        result = runner.invoke(main, ["--db", as_writer, "upgrade"])
+        assert result.exit_code == 1
+        assert result.output.startswith("chronicle: error: schema_version: 1: the upgrade failed and changed nothing (")
+        assert "run `chronicle upgrade` as the role that owns the archive's tables" in result.output
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP OWNED BY "{role}"'.encode())
+            conn.execute(f'DROP ROLE "{role}"'.encode())
+    assert _meta(v1_url, "schema_version") == "1"
+    assert runner.invoke(main, ["--db", v1_url, "upgrade"]).exit_code == 0

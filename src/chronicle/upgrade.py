@@ -21,6 +21,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy.exc import DBAPIError
 
 from chronicle import dialects
 from chronicle.errors import SchemaMismatch
@@ -89,12 +90,24 @@ def upgrade_archive(url: str) -> UpgradeReport:
 
 
 def _migrate(store: Store, found: int) -> None:
-    with store.engine.connect().execution_options(**dialects.write_options()) as conn, conn.begin():
-        # Writers wait while the schema changes under them.
-        dialects.lock_for_append(conn)
-        config = alembic_config(conn)
-        if MigrationContext.configure(conn).get_current_revision() is None:
-            # Never upgraded before: chronicle_meta says where the archive stands.
-            command.stamp(config, revision_for(found))
-        command.upgrade(config, revision_for(SCHEMA_VERSION))
+    try:
+        with store.engine.connect().execution_options(**dialects.write_options()) as conn, conn.begin():
+            # Writers wait while the schema changes under them.
+            dialects.lock_for_append(conn)
+            config = alembic_config(conn)
+            if MigrationContext.configure(conn).get_current_revision() is None:
+                # Never upgraded before: chronicle_meta says where the archive stands.
+                command.stamp(config, revision_for(found))
+            command.upgrade(config, revision_for(SCHEMA_VERSION))
+    except DBAPIError as error:
+        if dialects.classify_write_failure(error) == "busy":
+            raise
+        # One transaction: a failed step (typically a role that may not change tables)
+        # leaves the archive exactly as it was.
+        reason = str(error.orig).strip().splitlines()[0] if error.orig is not None else str(error)
+        raise SchemaMismatch(
+            f"the upgrade failed and changed nothing ({reason}); run `chronicle upgrade` "
+            "as the role that owns the archive's tables",
+            field="schema_version", value=found,
+        ) from None
 

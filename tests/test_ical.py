@@ -20,13 +20,17 @@ from typing import Any
 import icalendar
 import pytest
 import vobject
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from chronicle.archive import Archive
+from chronicle.dates import parse_span
 from chronicle.errors import InvalidInput
 from chronicle.exporting import context
+from chronicle.formats import ExportContext
 from chronicle.formats.ical import escape_text, event_id_for, export_ical, fold, read_ical, unescape_text
 from chronicle.importing import import_file
-from chronicle.model import make_source
+from chronicle.model import Event, make_source
 from chronicle.query import EventQuery
 from tests.conftest import GOLDEN, REALDATA, SEED, run_chronicle
 
@@ -658,14 +662,6 @@ def test_broken_calendars_fail_with_one_clean_line_and_import_nothing(tmp_path: 
 
 
 # --- any text at all ----------------------------------------------------------------------
-
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-from chronicle.dates import parse_span  # noqa: E402
-from chronicle.formats import ExportContext  # noqa: E402
-from chronicle.model import Event  # noqa: E402
-
 
 def _expected_text(text: str) -> str:
     """What a reader gets back: line ends as LF, control characters (but tab) gone."""

@@ -690,6 +690,6 @@ def test_any_text_survives_escaping_and_folding(title: str, description: str, ta
     assert str(parsed["SUMMARY"]) == _expected_text(title)
     assert str(parsed["LOCATION"]) == _expected_text(title)
     assert [str(c) for c in parsed["CATEGORIES"].cats] == [_expected_text(tag)]
-    body = _expected_text(description)
-    assert str(parsed["DESCRIPTION"]) == (f"{body}\n\n" if description else "") + "No source: recorded as unsourced."
+    trailer = "No source: recorded as unsourced."
+    assert str(parsed["DESCRIPTION"]) == _expected_text(f"{description}\n\n{trailer}" if description else trailer)
     assert parsed["DTSTART"].dt == date(2024, 2, 29)

@@ -47,6 +47,7 @@ UID_SUFFIX = ".chronicle"
 """UIDs are ``<event-id>@<archive-name>.chronicle``; the reader maps them back."""
 
 _CRLF = "\r\n"
+_ONE_DAY = timedelta(days=1)
 _SOURCE_KEYS = ("url", "title", "publisher", "published", "accessed", "archived_url", "quote")
 _json_string: Callable[[str], str] = getattr(json.encoder, "c_encode_basestring", None) or json.encoder.py_encode_basestring
 _SPECIAL = re.compile(r"[\\;,\r\n\x00-\x08\x0b-\x1f\x7f]")
@@ -113,7 +114,7 @@ def uid_for(event_id: str, archive_name: str) -> str:
 
 
 def _date_value(day: date) -> str:
-    return f"{day.year:04d}{day.month:02d}{day.day:02d}"
+    return day.isoformat().replace("-", "")
 
 
 def _datetime_value(moment: datetime, utc: bool) -> str:
@@ -144,6 +145,8 @@ def is_imprecise(span: Span) -> bool:
 
 def _date_note(span: Span, policy: str) -> str | None:
     """The description's line about a date that is not day-exact (None when it is)."""
+    if not span.uncertain and not is_imprecise(span):
+        return None
     qualities = []
     coarsest = min(span.start.precision, span.end.precision if span.end else Precision.TIMESTAMP)
     if coarsest < Precision.DAY:
@@ -209,6 +212,12 @@ def _when(span: Span, policy: str) -> str:
         if end is not None and end.earliest > start.earliest:
             text += f"DTEND:{_datetime_value(end.earliest, end.offset is not None)}\r\n"
         return text
+    if end is None and start.day is not None and not span.open_end:
+        # The common case, a single day: no bounds arithmetic needed.
+        first = date(start.year, start.month or 1, start.day)
+        if first == date.max:
+            return f"DTSTART;VALUE=DATE:{_date_value(first)}\r\n"
+        return f"DTSTART;VALUE=DATE:{_date_value(first)}\r\nDTEND;VALUE=DATE:{_date_value(first + _ONE_DAY)}\r\n"
     first = start.earliest_day
     if policy == "start" and is_imprecise(span):
         last = first
@@ -218,7 +227,7 @@ def _when(span: Span, policy: str) -> str:
         last = start.latest_day
     text = f"DTSTART;VALUE=DATE:{_date_value(first)}\r\n"
     if last < date.max:  # 31 Dec 9999 has no next day; RFC 5545 then means one day
-        text += f"DTEND;VALUE=DATE:{_date_value(last + timedelta(days=1))}\r\n"
+        text += f"DTEND;VALUE=DATE:{_date_value(last + _ONE_DAY)}\r\n"
     return text
 
 

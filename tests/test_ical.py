@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import json
 import os
 import warnings
 from collections.abc import Callable, Iterator
@@ -28,7 +29,15 @@ from chronicle.dates import parse_span
 from chronicle.errors import InvalidInput
 from chronicle.exporting import context
 from chronicle.formats import ExportContext
-from chronicle.formats.ical import escape_text, event_id_for, export_ical, fold, read_ical, unescape_text
+from chronicle.formats.ical import (
+    escape_text,
+    event_id_for,
+    export_ical,
+    fold,
+    read_ical,
+    source_json,
+    unescape_text,
+)
 from chronicle.importing import import_file
 from chronicle.model import Event, make_source
 from chronicle.query import EventQuery
@@ -455,10 +464,6 @@ def test_non_ascii_urls_are_percent_encoded(empty: Archive) -> None:
 
 
 def test_source_json_is_the_sources_canonical_json() -> None:
-    import json
-
-    from chronicle.formats.ical import source_json
-
     for source in [
         make_source("https://example.org/a\"b?c=1&d=ñ", title='A "quoted", title\n\t', publisher="Ñ\\P",
                     published="2025-02", accessed="2025-03-01", archived_url="https://web.example/x",
@@ -630,6 +635,16 @@ BROKEN_FILES = {
     "khal__invalid_tzoffset.ics": "Offset must be less than 24 hours",
     "khal__non_dst_error.ics": "Invalid iCalendar duration",
 }
+
+
+def test_cli_imports_a_calendar_and_shows_its_events(tmp_path: Path) -> None:
+    Archive.init(tmp_path, name="real", author="tester").close()
+    result = run_chronicle("import", str(ICS / "khal__event_d_long.ics"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "1 events read, 1 new" in result.stderr
+    shown = run_chronicle("show", "--format", "json", cwd=tmp_path)
+    (event,) = json.loads(shown.stdout)
+    assert (event["date"], event["end"], event["unsourced"]) == ("2014-04-09", "2014-04-11", True)
 
 
 def test_every_real_file_is_classified() -> None:

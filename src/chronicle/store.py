@@ -51,7 +51,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from chronicle import dialects
-from chronicle.dates import bound_text
+from chronicle.dates import Span, bound_text
 from chronicle.errors import (
     ArchiveExists,
     ArchiveNotFound,
@@ -592,9 +592,11 @@ class Store:
             replayed = apply(previous, record)
         except Exception as error:
             raise TamperedLog(f"record {seq}: cannot be replayed ({error})", seq=seq) from None
-        # The projection stores ``_doc_json(event_to_doc(event))``: the same text is the
-        # common case and the cheap check; any other text is compared as an event.
-        if _doc_json(event_to_doc(replayed)) != row.doc and replayed != event_from_doc(json.loads(row.doc)):
+        # The projection stores ``_doc_json(event_to_doc(event))``: the same document is
+        # the common case and the cheap check (parsing beats serialising); any other
+        # document is compared as an event.
+        stored = json.loads(row.doc)
+        if event_to_doc(replayed) != stored and replayed != event_from_doc(stored):
             raise TamperedLog(f"record {seq}: projection differs from a replay of the log", seq=seq)
 
     @_write_retried
@@ -772,19 +774,25 @@ class _BatchWriter:
         self._states.clear()
 
 
-def _version_row(event: Event, record: Record) -> dict[str, Any]:
-    span = event.span
+@functools.lru_cache(maxsize=16384)
+def _span_columns(span: Span) -> tuple[str, str, int, int]:
+    """``lo``, ``hi``, ``precision`` and ``wide`` of a span (dates repeat; spans are immutable)."""
     lo, hi = span.earliest, span.latest
+    return bound_text(lo), bound_text(hi), int(span.precision), 1 if hi - lo > timedelta(days=WIDE_DAYS) else 0
+
+
+def _version_row(event: Event, record: Record) -> dict[str, Any]:
+    lo, hi, precision, wide = _span_columns(event.span)
     return {
         "event_id": event.id,
         "from_seq": record.seq,
         "to_seq": None,
         "from_at": record.recorded_at,
         "to_at": None,
-        "lo": bound_text(lo),
-        "hi": bound_text(hi),
-        "precision": int(span.precision),
-        "wide": 1 if hi - lo > timedelta(days=WIDE_DAYS) else 0,
+        "lo": lo,
+        "hi": hi,
+        "precision": precision,
+        "wide": wide,
         "status": event.status.value,
         "tags_key": _key(event.tags),
         "actors_key": _key(event.actors),

@@ -31,7 +31,7 @@ from chronicle.errors import InvalidInput
 from chronicle.exporting import export
 from chronicle.formats import ExportContext
 from chronicle.formats import html as html_format
-from chronicle.formats.html import DENSE_YEAR, event_view, export_html, group_years
+from chronicle.formats.html import DENSE_YEAR, LIST_SIZE, event_view, export_html, group_years
 from chronicle.model import Event, HistoryEntry, Kind, Source, Status, make_source
 from chronicle.query import EventQuery
 from tests.conftest import GOLDEN, run_chronicle
@@ -400,13 +400,17 @@ def test_fast_timeline_is_byte_identical_to_the_template(seeded: Archive, tmp_pa
         for i in range(DENSE_YEAR + 3)
     ]
     dense.sort(key=lambda e: (e.span.earliest, e.id))
-    cases: list[list[Event]] = [fixture_events(), dense, list(seeded.show(EventQuery(include_retracted=True)))]
+    crowded = [Event(id=f"c{i:04d}", title=f"Crowded {i}", span=parse_span("2023-03-05"), unsourced=True)
+               for i in range(2 * LIST_SIZE + 3)]
+    cases: list[list[Event]] = [fixture_events(), dense, crowded,
+                                list(seeded.show(EventQuery(include_retracted=True)))]
     hostile = hostile_archive(tmp_path / "hostile")
     cases.append(list(hostile.show()))
     for events in cases:
         fast = render(events)
         assert fast == render(events, template_dir=folder)
         assert 'id="event-' in fast
+    assert render(crowded).count('<ol class="events full">') == 2  # 256 + 256 + 3
 
 
 def test_a_timeline_spilled_to_disk_gives_the_same_page(

@@ -216,6 +216,20 @@ def test_without_javascript_everything_is_there(seed_html: Path) -> None:
         plain.close()
 
 
+def test_a_link_to_one_event_shows_that_event(browser: Browser, seed_html: Path) -> None:
+    """Stable anchors: #event-<id> scrolls the event into view (years render lazily)."""
+    browser.cdp("Emulation.setDeviceMetricsOverride", {"width": 800, "height": 600, "deviceScaleFactor": 1,
+                                                       "mobile": False})
+    try:
+        browser.driver.get(seed_html.as_uri() + "#event-runoff-2025")
+        top, bottom = browser.js("const r = document.getElementById('event-runoff-2025')"
+                                 ".getBoundingClientRect(); return [r.top, r.bottom]")
+        assert 0 <= top < 600 and bottom > top
+        assert browser.js("return document.querySelector(':target').id") == "event-runoff-2025"
+    finally:
+        browser.cdp("Emulation.clearDeviceMetricsOverride", {})
+
+
 def test_keyboard_focus_is_visible_and_skip_link_works(browser: Browser, seed_html: Path) -> None:
     from selenium.webdriver.common.keys import Keys
 

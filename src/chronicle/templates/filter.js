@@ -73,6 +73,24 @@
     if (!queued) { queued = true; window.requestAnimationFrame(apply); }
   }
 
+  // Let the browser skip whole years far from view (style and layout), which keeps a
+  // keystroke quick on 10,000 events. Each year is given the height its events are
+  // assumed to take anyway (style.css: 11rem an event), so the scrollbar stays honest;
+  // a link to one event is then scrolled to again once its year is laid out.
+  var years = document.querySelectorAll("section.year");
+  for (var y = 0; y < years.length; y++) {
+    var guess = 4.5 + 2.9 * years[y].querySelectorAll("section.month").length +
+      11 * years[y].getElementsByClassName("ev").length;
+    years[y].style.containIntrinsicSize = "auto " + guess + "rem";
+    years[y].style.contentVisibility = "auto";
+  }
+  function reveal() {
+    var target = location.hash && document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    if (target) { target.scrollIntoView(); }
+  }
+  window.addEventListener("hashchange", reveal);
+  if (location.hash) { reveal(); window.addEventListener("load", reveal); }
+
   text.addEventListener("input", queue);
   tag.addEventListener("change", queue);
   year.addEventListener("change", queue);

@@ -415,3 +415,15 @@ def test_round_trip_between_backends(seeded: Archive, tmp_path: Path) -> None:
     second = export_csv(copy, tmp_path / "two.csv", excel=True, sources_file=tmp_path / "s2.csv")
     assert event_columns(second) == event_columns(first)
     assert (tmp_path / "s2.csv").read_bytes() == (tmp_path / "s1.csv").read_bytes()
+
+
+def test_errors_name_the_users_column(runner: CliRunner, sqlite_dir: Path, tmp_path: Path) -> None:
+    path = tmp_path / "mine.csv"
+    path.write_text("What,When,Link,Pub\nX,2024,https://example.org/x,sometime\n", encoding="utf-8")
+    result = cli(runner, sqlite_dir, "import", str(path), "--map", "title=What", "--map", "date=When",
+                 "--map", "source=Link", "--map", "source_published=Pub")
+    assert result.exit_code == 2
+    assert f"{path}: row 2: Pub (source_published): 'sometime': cannot be read as a date" in result.output
+    path.write_text("What,When\nX,31/02/2024\n", encoding="utf-8")
+    result = cli(runner, sqlite_dir, "import", str(path), "--map", "title=What", "--map", "date=When")
+    assert f"{path}: row 2: When (date): '31/02/2024'" in result.output

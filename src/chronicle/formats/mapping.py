@@ -169,7 +169,8 @@ def mapped_converter(fields: FieldMap) -> RowConverter:
         publisher = _one(row, fields.get("source_publisher")) or None
         published = _one(row, fields.get("source_published")) or None
         columns = {"date": fields.get("date"), "end": fields.get("end"), "title": fields.get("title"),
-                   "source": fields.get("source"), "id": fields.get("id")}
+                   "source": fields.get("source"), "id": fields.get("id"),
+                   "source_published": fields.get("source_published")}
         sources: list[Source] = []
         with _blame(columns):
             if urls:
@@ -226,7 +227,7 @@ class _blame:
     def __exit__(self, kind: Any, error: Any, traceback: Any) -> Literal[False]:
         if isinstance(error, ChronicleError) and not isinstance(error, RowError):
             field = (error.field or "").lstrip("-").split(" ")[0]
-            field = "date" if field == "published" else field
+            field = "source_published" if field == "published" else field
             cols = self.columns.get(field, ())
             shown = f"{', '.join(cols)} ({field})" if cols and cols != (field,) else (field or "row")
             raise RowError(error.message, field=shown, value=error.value, accepted=error.accepted) from None

@@ -227,3 +227,17 @@ def test_a_role_that_cannot_rebuild_a_stale_projection_is_told_who_can(pg_archiv
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP OWNED BY "{role}"'.encode())
             conn.execute(f'DROP ROLE "{role}"'.encode())
+
+
+def test_a_database_that_cannot_be_reached_is_named_with_its_password_masked(
+    pg_database: str, runner: CliRunner,
+) -> None:
+    missing = make_url(pg_database).set(database="no_such_database", password="hunter2")
+    url = missing.render_as_string(hide_password=False)
+    for args in (["show"], ["init", "--name", "x"]):
+        result = runner.invoke(main, ["--db", url, *args])
+        assert result.exit_code == 1, args
+        assert result.output.startswith("chronicle: error: --db: 'postgresql+psycopg://postgres:***@")
+        assert "cannot reach the database: " in result.output and 'database "no_such_database" does not exist' \
+            in result.output
+        assert "hunter2" not in result.output

@@ -46,6 +46,26 @@ def display_url(url: str) -> str:
         return url
 
 
+def connection_problem(error: BaseException) -> str | None:
+    """Why the database could not be reached at all (one line), or None if it was reached.
+
+    A refused connection, a failed login or a database that does not exist are not "no
+    archive here": the user must hear that the server or the URL is the problem.
+    """
+    original = getattr(error, "orig", error)
+    state = getattr(original, "sqlstate", None)
+    module = type(original).__module__
+    unreachable = (
+        (module.startswith("psycopg") and state is None)
+        or (state is not None and (state[:2] in ("08", "28") or state == "3D000"))
+        or (module == "sqlite3" and "unable to open database file" in str(original))
+    )
+    if not unreachable:
+        return None
+    lines = [line.strip() for line in str(original).splitlines() if line.strip()]
+    return lines[0] if lines else type(original).__name__
+
+
 def make_engine(url: str, *, must_exist: bool = True) -> Engine:
     """An engine for ``url``; refuses to conjure an empty SQLite file out of a typo."""
     try:

@@ -249,6 +249,19 @@ _payload_json: Callable[[dict[str, Any]], str] = json.JSONEncoder(
 _doc_json: Callable[[dict[str, Any]], str] = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
+@contextmanager
+def _reaching(url: str) -> Iterator[None]:
+    """Turn "cannot reach the database at all" into a clean error (password masked)."""
+    try:
+        yield
+    except DBAPIError as error:
+        problem = dialects.connection_problem(error)
+        if problem is None:
+            raise
+        raise ArchiveNotFound(f"cannot reach the database: {problem}", field="--db",
+                              value=dialects.display_url(url)) from None
+
+
 class Store:
     """One archive's database, chosen by URL (``sqlite:///…`` or ``postgresql+psycopg://…``)."""
 
@@ -269,9 +282,10 @@ class Store:
             path.parent.mkdir(parents=True, exist_ok=True)
         engine = dialects.make_engine(url, must_exist=False)
         try:
-            with engine.begin() as conn:
+            with _reaching(url), engine.begin() as conn:
                 if inspect(conn).has_table("chronicle_meta"):
-                    raise ArchiveExists("an archive exists here already", field="--db", value=url)
+                    raise ArchiveExists("an archive exists here already", field="--db",
+                                        value=dialects.display_url(url))
                 if conn.dialect.name == "postgresql":
                     _add_postgresql_where()
                 metadata.create_all(conn)
@@ -294,18 +308,20 @@ class Store:
         """Archive metadata; raises if this URL holds no chronicle archive."""
         if self._meta is None:
             try:
-                with self.engine.connect() as conn:
+                with _reaching(self.url), self.engine.connect() as conn:
                     rows = conn.execute(select(meta_table.c.key, meta_table.c.value)).all()
+            except ArchiveNotFound:
+                raise
             except OperationalError as error:
                 raise ArchiveNotFound(
                     "no chronicle archive here; create one with `chronicle init`",
-                    field="--db", value=self.url,
+                    field="--db", value=dialects.display_url(self.url),
                 ) from error
             except Exception as error:
                 if "does not exist" in str(error) or "no such table" in str(error):
                     raise ArchiveNotFound(
                         "no chronicle archive here; create one with `chronicle init`",
-                        field="--db", value=self.url,
+                        field="--db", value=dialects.display_url(self.url),
                     ) from error
                 raise
             self._meta = {key: value for key, value in rows}

@@ -226,6 +226,9 @@ def test_a_link_to_one_event_shows_that_event(browser: Browser, seed_html: Path)
                                  ".getBoundingClientRect(); return [r.top, r.bottom]")
         assert 0 <= top < 600 and bottom > top
         assert browser.js("return document.querySelector(':target').id") == "event-runoff-2025"
+        browser.driver.get_log("browser")
+        browser.driver.get(seed_html.as_uri() + "#%E0%A4%A")  # a broken link must not break the page
+        assert [m for m in browser.driver.get_log("browser") if m["level"] == "SEVERE"] == []
     finally:
         browser.cdp("Emulation.clearDeviceMetricsOverride", {})
 

@@ -85,7 +85,9 @@
     years[y].style.contentVisibility = "auto";
   }
   function reveal() {
-    var target = location.hash && document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    var id = location.hash.slice(1);
+    try { id = decodeURIComponent(id); } catch (e) { /* not percent-encoded: use as is */ }
+    var target = id && document.getElementById(id);
     if (target) { target.scrollIntoView(); }
   }
   window.addEventListener("hashchange", reveal);

@@ -10,11 +10,13 @@ the chain. The rest of the store is portable SQLAlchemy Core.
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.types import NullType
@@ -110,8 +112,35 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        immediate = conn.get_execution_options().get("chronicle_write", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        if conn.get_execution_options().get("chronicle_write", False):
+            _begin_immediate(conn)
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+
+#: While a writer waits for SQLite's write lock, it asks again this often (seconds).
+_SQLITE_POLL_MS = 2
+
+
+def _begin_immediate(conn: Connection) -> None:
+    """``BEGIN IMMEDIATE``, asking again every few milliseconds until :func:`lock_timeout`.
+
+    SQLite's own busy handler sleeps longer and longer between tries (up to 100 ms), so
+    with several writers a released lock can sit idle while everyone sleeps: polling
+    briefly hands it over within milliseconds.
+    """
+    deadline = time.monotonic() + lock_timeout()
+    conn.exec_driver_sql(f"PRAGMA busy_timeout = {_SQLITE_POLL_MS}")
+    try:
+        while True:
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                return
+            except DBAPIError as error:
+                if classify_write_failure(error) != "busy" or time.monotonic() >= deadline:
+                    raise
+    finally:
+        conn.exec_driver_sql(f"PRAGMA busy_timeout = {int(lock_timeout() * 1000)}")
 
 
 def lock_timeout() -> float:

@@ -142,17 +142,21 @@ def test_exports_and_their_baselines_write_every_event(suite: dict[str, Any]) ->
         assert row(suite, key)["count"] == N, key
 
 
-def test_hand_written_calendar_baseline_is_valid_icalendar(tmp_path: Path) -> None:
+def test_hand_written_calendar_baseline_is_valid_icalendar(suite: dict[str, Any], tmp_path: Path) -> None:
     import icalendar
+    from ical_bench import write_by_hand
 
+    archive = Archive.open(bench.Paths(N, suite["data"]).archive_url)
+    try:
+        events = list(archive.show(EventQuery(limit=200)))
+    finally:
+        archive.close()
     out = tmp_path / "hand.ics"
-    events = list(synth.generate(200))
     with open(out, "w", encoding="utf-8", newline="") as handle:
-        assert bench.write_ics_by_hand(iter(events), handle) == 200
+        assert write_by_hand(iter(events), handle) == 200
     data = out.read_bytes()
     assert all(len(line) <= 75 for line in data.split(b"\r\n"))
-    calendar = icalendar.Calendar.from_ical(data)
-    parsed = calendar.walk("VEVENT")
+    parsed = icalendar.Calendar.from_ical(data).walk("VEVENT")
     assert [str(e["SUMMARY"]) for e in parsed] == [e.title for e in events]
     assert [str(e["DESCRIPTION"]) for e in parsed] == [e.description for e in events]
 

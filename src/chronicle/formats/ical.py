@@ -75,7 +75,11 @@ def escape_text(text: str) -> str:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = text.replace("\n", "\\n")
-    return _CONTROL.sub("", text) if _CONTROL.search(text) else text
+    # No line ends are left, so a printable text (the usual case, checked in C) has no
+    # control character; only the rest pays for the regex.
+    if text.isprintable() or _CONTROL.search(text) is None:
+        return text
+    return _CONTROL.sub("", text)
 
 
 def fold(line: str) -> str:

@@ -38,9 +38,11 @@ unit: $(STAMP)
 ## bench: the benchmark suite (not part of `make test`); writes benchmarks/RESULTS.md
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/append_bench.py
 
 bench-quick: $(STAMP)
 	$(BIN)/python benchmarks/run.py --quick
+	$(BIN)/python benchmarks/append_bench.py --quick
 
 clean:
 	rm -rf $(VENV) events/chronicle.db* exports/*.html exports/*.ics exports/*.csv

@@ -708,3 +708,19 @@ def test_any_text_survives_escaping_and_folding(title: str, description: str, ta
     trailer = "No source: recorded as unsourced."
     assert str(parsed["DESCRIPTION"]) == _expected_text(f"{description}\n\n{trailer}" if description else trailer)
     assert parsed["DTSTART"].dt == date(2024, 2, 29)
+
+
+def test_imprecise_exports_round_trip_and_cancelled_events_are_not_imported(
+    seed_dir: Archive, tmp_path: Path,
+) -> None:
+    """``X-CHRONICLE-DATE`` restores the date whatever the policy; a retracted event, exported
+    as CANCELLED, is not brought back to life by an import."""
+    seed_dir.retract("island-of-peace", reason="A slogan, not an event")
+    path = tmp_path / "start.ics"
+    path.write_text(export_text(seed_dir, EventQuery(include_retracted=True), imprecise="start"),
+                    encoding="utf-8", newline="")
+    other = Archive.init(tmp_path / "other", name="other", author="tester")
+    report = import_file(other, path)
+    assert (report.items, report.new_events) == (18, 18)
+    assert event_state(other) == event_state(seed_dir)
+    assert other.get("us-ecuador-sofa").span.edtf == "2023/2024"

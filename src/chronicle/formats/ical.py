@@ -340,7 +340,9 @@ def read_ical(path: Path, options: Mapping[str, Any] | None = None) -> Iterator[
 
     The whole file is parsed and checked first, so a file with one bad event imports
     nothing. Recurring events are read as their first occurrence (the rule is said in
-    the description); overridden occurrences (``RECURRENCE-ID``) are left out.
+    the description); overridden occurrences (``RECURRENCE-ID``) and cancelled events
+    (``STATUS:CANCELLED``, which is also how chronicle exports a retracted event) are left
+    out.
     """
     label = str((options or {}).get("label") or path)
     items = [item for item in _read_items(path, label) if item is not None]
@@ -409,6 +411,8 @@ def _incoming(component: Any, uid: str, where: str) -> Incoming | None:
         raise InvalidInput(f"has an invalid value ({_one_line(Exception(problem))})", field=str(prop))
     if component.get("RECURRENCE-ID") is not None:
         return None
+    if _text(component, "STATUS").upper() == "CANCELLED":
+        return None  # it did not happen (or chronicle retracted it): nothing to record
     summary = _text(component, "SUMMARY")
     title = summary.strip() or "(untitled calendar event)"
     span_text = _text(component, "X-CHRONICLE-DATE").strip()

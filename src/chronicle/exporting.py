@@ -6,9 +6,7 @@ failed export never leaves half a calendar where a good one was.
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,6 +15,7 @@ from typing import Any, TextIO
 
 from chronicle import __version__
 from chronicle.archive import Archive
+from chronicle.atomicfile import atomic_text
 from chronicle.formats import EXTENSIONS, ExportContext, ExportStats, exporter
 from chronicle.query import EventQuery
 
@@ -87,14 +86,5 @@ def _open_output(target: str) -> Iterator[TextIO]:
         with open(sys.stdout.fileno(), "w", encoding="utf-8", newline="", closefd=False) as stream:
             yield stream
         return
-    path = Path(target)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with open(handle, "w", encoding="utf-8", newline="") as stream:
-            yield stream
-        os.chmod(temp, 0o644)
-        os.replace(temp, path)
-    except BaseException:
-        os.unlink(temp)
-        raise
+    with atomic_text(Path(target)) as stream:
+        yield stream

@@ -62,13 +62,17 @@ EXTENSIONS = {"ics": "ics", "html": "html", "csv": "csv", "json": "json", "jsonl
 Exporter = Callable[[Iterable[Event], TextIO, ExportContext, Mapping[str, Any]], ExportStats]
 
 
+def _load(registry: dict[str, str], fmt: str, role: str) -> Any:
+    """Import the module behind ``fmt`` only now: `chronicle add` never pays for it."""
+    if fmt not in registry:
+        raise InvalidInput(f"is not an {role} format", field="--format", value=fmt,
+                           accepted=", ".join(sorted([*registry, "jsonl"])))
+    module_name, _, function = registry[fmt].partition(":")
+    return getattr(importlib.import_module(module_name), function)
+
+
 def exporter(fmt: str) -> Exporter:
-    if fmt not in EXPORTERS:
-        raise InvalidInput("is not an export format", field="--format", value=fmt,
-                           accepted=", ".join(sorted([*EXPORTERS, "jsonl"])))
-    module_name, _, function = EXPORTERS[fmt].partition(":")
-    module = importlib.import_module(module_name)
-    return getattr(module, function)  # type: ignore[no-any-return]
+    return _load(EXPORTERS, fmt, "export")  # type: ignore[no-any-return]
 
 
 #: ``format -> "module:function"``; the function is
@@ -83,9 +87,4 @@ IMPORTERS: dict[str, str] = {
 
 
 def importer(fmt: str) -> Callable[..., Iterable[Any]]:
-    if fmt not in IMPORTERS:
-        raise InvalidInput("is not an import format", field="--format", value=fmt,
-                           accepted=", ".join(sorted([*IMPORTERS, "jsonl"])))
-    module_name, _, function = IMPORTERS[fmt].partition(":")
-    module = importlib.import_module(module_name)
-    return getattr(module, function)  # type: ignore[no-any-return]
+    return _load(IMPORTERS, fmt, "import")  # type: ignore[no-any-return]

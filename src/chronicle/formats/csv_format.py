@@ -25,14 +25,12 @@ import codecs
 import csv
 import functools
 import json
-import os
 import sys
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, TextIO
 
+from chronicle.atomicfile import atomic_text
 from chronicle.dates import parse_span
 from chronicle.errors import InvalidInput
 from chronicle.formats import ExportContext, ExportStats
@@ -187,7 +185,7 @@ def export_csv_docs(docs: Iterable[Mapping[str, Any] | str], out: TextIO, ctx: E
             writerow(doc_row(loads(doc) if isinstance(doc, str) else doc, safe))
             written += 1
         return ExportStats(written)
-    with _atomic(sources_path) as side:
+    with atomic_text(sources_path) as side:
         side_writer = _writer(side, excel)
         side_writer.writerow(SOURCE_COLUMNS)
         for raw in docs:
@@ -202,19 +200,6 @@ def export_csv_docs(docs: Iterable[Mapping[str, Any] | str], out: TextIO, ctx: E
     return ExportStats(written)
 
 
-@contextmanager
-def _atomic(path: Path) -> Iterator[IO[str]]:
-    """Write ``path`` through a temporary file renamed into place, like the main export."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with open(handle, "w", encoding="utf-8", newline="") as stream:
-            yield stream
-        os.chmod(temp, 0o644)
-        os.replace(temp, path)
-    except BaseException:
-        os.unlink(temp)
-        raise
 
 
 # ---------------------------------------------------------------------------------

@@ -76,7 +76,7 @@ from chronicle.query import EventQuery
 #: Version of the table layout; Alembic migrations move archives between versions
 #: (``chronicle upgrade``, :mod:`chronicle.upgrade`). 1: the first layout; 2: the
 #: database also refuses a log record that does not continue the chain.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 #: How many times an append that another transaction rolled back is tried in all.
 WRITE_ATTEMPTS = 5
@@ -139,7 +139,8 @@ _current = _v.to_seq.is_(None)
 # every start-up, SQLite included — most of what `chronicle add` spends over its floor.
 Index("ix_versions_current_id", _v.event_id, unique=True, sqlite_where=_current)
 Index("ix_versions_current_lo", _v.lo, _v.precision, _v.event_id, sqlite_where=_current)
-Index("ix_versions_current_wide", _v.hi, sqlite_where=and_(_current, _v.wide == 1))
+Index("ix_versions_current_wide", _v.wide, _v.lo, _v.precision, _v.event_id, _v.hi,
+      sqlite_where=and_(_current, _v.wide == 1))
 
 
 def _add_postgresql_where() -> None:
@@ -885,11 +886,11 @@ def _events_statement(query: EventQuery) -> Any:
         window = bound_text(datetime.fromisoformat(query.since) - timedelta(days=WIDE_DAYS + 1)) \
             if query.since >= "0002" else query.since
         starts_late = part(_v.lo >= window, _v.hi >= query.since)
-        # A literal 1, so that SQLite can prove the wide index's condition (wide = 1);
-        # walked by end date (few rows), not through the start-date index (most rows).
-        by_end = dialects.unindexed(_v.lo)
+        # A literal 1, so that SQLite can prove the wide index's condition (wide = 1).
+        # That index holds the start and the end: it is walked in timeline order and
+        # the end is checked inside it, so LIMIT stops it after a few entries.
         reaches_back = part(dialects.unlikely(_v.wide == literal_column("1")),
-                            by_end < window, _v.hi >= query.since, lo=by_end)
+                            _v.lo < window, _v.hi >= query.since)
         union = union_all(reaches_back, starts_late)
         columns = union.selected_columns
         stmt = union.order_by(columns.lo, columns.precision, columns.event_id)

@@ -100,8 +100,9 @@ def installed_chronicle() -> str:
 def run_chronicle(*args: str, cwd: Path, input: str | None = None,
                   env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """Run the installed ``chronicle`` as a user would, in ``cwd``."""
-    full_env = {**os.environ, "CHRONICLE_AUTHOR": FIXED_AUTHOR, "NO_COLOR": "1", **(env or {})}
-    full_env.pop("CHRONICLE_DB", None) if env is None or "CHRONICLE_DB" not in env else None
+    # The archive is found from ``cwd`` unless the caller names one explicitly.
+    inherited = {k: v for k, v in os.environ.items() if k != "CHRONICLE_DB"}
+    full_env = {**inherited, "CHRONICLE_AUTHOR": FIXED_AUTHOR, "NO_COLOR": "1", **(env or {})}
     return subprocess.run(
         [installed_chronicle(), *args], cwd=cwd, input=input, capture_output=True,
         text=True, env=full_env, timeout=120, check=False,

@@ -59,22 +59,8 @@ def op_import_sqlite3(csv_path: Path, work: Path) -> dict[str, Any]:
     columns = ", ".join(f'"{c}" TEXT' for c in synth.CSV_COLUMNS)
     con.execute(f"CREATE TABLE events ({columns})")
     insert = f"INSERT INTO events VALUES ({', '.join('?' * len(synth.CSV_COLUMNS))})"
-    rows = 0
     start = time.perf_counter()
-    with open(csv_path, encoding="utf-8", newline="") as handle:
-        reader = csv.reader(handle)
-        next(reader)
-        con.execute("BEGIN")
-        batch: list[list[str]] = []
-        for row in reader:
-            batch.append(row)
-            if len(batch) >= 5000:
-                con.executemany(insert, batch)
-                rows += len(batch)
-                batch.clear()
-        con.executemany(insert, batch)
-        rows += len(batch)
-        con.execute("COMMIT")
+    rows = synth.insert_csv(con, csv_path, insert)
     seconds = time.perf_counter() - start
     con.close()
     return {"seconds": seconds, "rows": rows}

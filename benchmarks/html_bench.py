@@ -29,7 +29,6 @@ import argparse
 import json
 import os
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -101,15 +100,7 @@ def child_baseline(n: int, target: Path) -> dict[str, Any]:
     import jinja2
 
     def rows() -> Any:
-        con = sqlite3.connect(database(n))
-        cursor = con.execute(
-            "SELECT doc FROM event_versions WHERE to_seq IS NULL AND status = 'active' "
-            "ORDER BY lo, precision, event_id"
-        )
-        while batch := cursor.fetchmany(2000):
-            for (doc,) in batch:
-                yield json.loads(doc)
-        con.close()
+        return synth.stored_docs(database(n))
 
     started = time.perf_counter()
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)

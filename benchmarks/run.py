@@ -181,20 +181,8 @@ def op_import_sqlite3(paths: Paths) -> dict[str, Any]:
     con.execute(f'CREATE TABLE events ({columns.replace(chr(34) + "id" + chr(34) + " TEXT", "id TEXT PRIMARY KEY")})')
     insert = f"INSERT INTO events VALUES ({', '.join('?' * len(PLAIN_COLUMNS))})"
     result: dict[str, Any] = {"count": 0}
-    with _stopwatch(result), open(paths.csv, encoding="utf-8", newline="") as handle:
-        reader = csv.reader(handle)
-        next(reader)
-        con.execute("BEGIN")
-        batch: list[list[str]] = []
-        for row in reader:
-            batch.append(row)
-            if len(batch) >= 5000:
-                con.executemany(insert, batch)
-                result["count"] += len(batch)
-                batch.clear()
-        con.executemany(insert, batch)
-        result["count"] += len(batch)
-        con.execute("COMMIT")
+    with _stopwatch(result):
+        result["count"] = synth.insert_csv(con, paths.csv, insert)
     # Not timed: the index the readers' baselines query ("the same query on an indexed column").
     con.execute('CREATE INDEX ix_date ON events ("date")')
     con.close()
@@ -409,15 +397,7 @@ def op_export_html_jinja2(paths: Paths) -> dict[str, Any]:
     from html_bench import BASELINE_TEMPLATE
 
     def rows() -> Iterator[Any]:
-        con = sqlite3.connect(paths.archive_dir / "events" / "chronicle.db")
-        cursor = con.execute(
-            "SELECT doc FROM event_versions WHERE to_seq IS NULL AND status = 'active' "
-            "ORDER BY lo, precision, event_id"
-        )
-        while batch := cursor.fetchmany(2000):
-            for (doc,) in batch:
-                yield json.loads(doc)
-        con.close()
+        return synth.stored_docs(paths.archive_dir / "events" / "chronicle.db")
 
     def write(out: TextIO) -> int:
         env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)

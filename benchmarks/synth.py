@@ -16,6 +16,7 @@ import calendar
 import csv
 import json
 import random
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -190,6 +191,41 @@ def sources_json(event: SynthEvent) -> str:
         {"url": s.url, "title": s.title, "publisher": s.publisher, "published": s.published}
         for s in event.sources
     ], ensure_ascii=False, separators=(",", ":"))
+
+
+def insert_csv(con: sqlite3.Connection, path: Path, insert: str, batch_size: int = 5000) -> int:
+    """The plain-sqlite3 baseline: every row of a CSV, ``executemany`` in one transaction."""
+    rows = 0
+    with open(path, encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        next(reader)
+        con.execute("BEGIN")
+        batch: list[list[str]] = []
+        for row in reader:
+            batch.append(row)
+            if len(batch) >= batch_size:
+                con.executemany(insert, batch)
+                rows += len(batch)
+                batch.clear()
+        con.executemany(insert, batch)
+        rows += len(batch)
+        con.execute("COMMIT")
+    return rows
+
+
+def stored_docs(database: Path) -> Iterator[dict[str, object]]:
+    """Current active events' stored JSON, straight from sqlite3 in timeline order (baselines)."""
+    con = sqlite3.connect(database)
+    try:
+        cursor = con.execute(
+            "SELECT doc FROM event_versions WHERE to_seq IS NULL AND status = 'active' "
+            "ORDER BY lo, precision, event_id"
+        )
+        while batch := cursor.fetchmany(2000):
+            for (doc,) in batch:
+                yield json.loads(doc)
+    finally:
+        con.close()
 
 
 def csv_path(n: int, data_dir: Path = DATA_DIR) -> Path:

@@ -8,6 +8,7 @@ skipped with the reason.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -87,6 +88,15 @@ def seeded_dir(sqlite_dir: Path) -> Path:
 @pytest.fixture
 def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     return CliRunner()
+
+
+def archive_bytes(directory: Path) -> str:
+    """A digest of every file of a SQLite archive (database and any WAL): "unchanged" means equal."""
+    digest = hashlib.sha256()
+    for path in sorted((directory / "events").glob("chronicle.db*")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def installed_chronicle() -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import subprocess
 from pathlib import Path
@@ -12,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from chronicle.cli import main
-from tests.conftest import SEED, installed_chronicle, run_chronicle
+from tests.conftest import SEED, archive_bytes, installed_chronicle, run_chronicle
 
 SRC = "https://example.org/report"
 
@@ -20,14 +19,6 @@ SRC = "https://example.org/report"
 def cli(runner: CliRunner, directory: Path, *args: str, input: str | None = None) -> click.testing.Result:
     return runner.invoke(main, ["--db", f"sqlite:///{directory / 'events' / 'chronicle.db'}", *args], input=input)
 
-
-def archive_bytes(directory: Path) -> str:
-    """A digest of every file of the archive (database and any WAL)."""
-    digest = hashlib.sha256()
-    for path in sorted((directory / "events").glob("chronicle.db*")):
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
 
 
 def test_add_prints_the_id_alone(runner: CliRunner, sqlite_dir: Path) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 import shutil
@@ -25,7 +24,7 @@ from chronicle.formats.csv_format import COLUMNS, SOURCE_COLUMNS, decode_list, e
 from chronicle.importing import import_file
 from chronicle.model import make_source
 from chronicle.query import EventQuery
-from tests.conftest import GOLDEN, SEED
+from tests.conftest import GOLDEN, SEED, archive_bytes
 
 SRC = "https://example.org/report"
 #: Columns that describe the exporting archive's log, not the events (see README).
@@ -43,13 +42,6 @@ def cli(runner: CliRunner, directory: Path, *args: str) -> click.testing.Result:
 def open_dir(directory: Path) -> Archive:
     return Archive.open(f"sqlite:///{directory / 'events' / 'chronicle.db'}")
 
-
-def archive_bytes(directory: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted((directory / "events").glob("chronicle.db*")):
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
 
 
 def export_csv(archive: Archive, path: Path, **options: Any) -> str:

@@ -387,6 +387,31 @@ def export_ical(
     return ExportStats(written, skipped, note)
 
 
+def ical_chunks(
+    events: Iterable[Event], ctx: ExportContext, options: Mapping[str, Any], *, chunk_chars: int = 65536,
+) -> Iterator[str]:
+    """The same calendar as :func:`export_ical`, as text pieces of about ``chunk_chars``.
+
+    For a server that streams the calendar to a client: nothing is read from ``events``
+    before the first piece is asked for, and memory holds one piece.
+    """
+    policy = check_policy(options.get("imprecise"))
+    organizer = organizer_line(ctx.name, options.get("organizer"))
+    buffer = [calendar_header(ctx, policy)]
+    size = 0
+    for event in events:
+        if policy == "skip" and is_imprecise(event.span):
+            continue
+        block = vevent(event, ctx.name, policy, organizer)
+        buffer.append(block)
+        size += len(block)
+        if size >= chunk_chars:
+            yield "".join(buffer)
+            buffer, size = [], 0
+    buffer.append("END:VCALENDAR\r\n")
+    yield "".join(buffer)
+
+
 def check_policy(policy: str | None) -> str:
     """The ``imprecise`` policy, :data:`DEFAULT_POLICY` when none is given."""
     policy = policy or DEFAULT_POLICY

@@ -34,7 +34,7 @@ from urllib.parse import urljoin
 from chronicle.archive import Archive
 from chronicle.errors import ArchiveNotFound, Conflict, InvalidInput
 from chronicle.exporting import context
-from chronicle.formats.ical import UID_SUFFIX, check_policy, resource_text
+from chronicle.formats.ical import UID_SUFFIX, check_policy, fold, resource_text
 from chronicle.query import EventQuery
 
 DIGEST = "X-CHRONICLE-DIGEST"
@@ -60,19 +60,22 @@ class Held:
 def signed_resource(text: str) -> str:
     """``text`` (a one-event VCALENDAR) with its digest line after ``BEGIN:VCALENDAR``."""
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return text.replace("BEGIN:VCALENDAR\r\n", f"BEGIN:VCALENDAR\r\n{DIGEST}:{digest}\r\n", 1)
+    return text.replace("BEGIN:VCALENDAR\r\n", "BEGIN:VCALENDAR\r\n" + fold(f"{DIGEST}:{digest}"), 1)
+
+
+def _unfolded_lines(data: str) -> list[str]:
+    return data.replace("\r\n", "\n").replace("\n ", "").replace("\n\t", "").split("\n")
 
 
 def _digest_of(data: str) -> str | None:
-    for line in data.replace("\r\n", "\n").split("\n"):
+    for line in _unfolded_lines(data):
         if line.upper().startswith(DIGEST + ":"):
             return line.split(":", 1)[1].strip()
     return None
 
 
 def _uid_of(data: str) -> str | None:
-    unfolded = data.replace("\r\n ", "").replace("\n ", "").replace("\r\n\t", "")
-    for line in unfolded.replace("\r\n", "\n").split("\n"):
+    for line in _unfolded_lines(data):
         if line.upper().startswith("UID:"):
             return line[4:].strip()
     return None
@@ -127,9 +130,19 @@ def publish_caldav(
     except dav_error.DAVError as error:
         raise ArchiveNotFound(f"the CalDAV server answered: {_short(error)}", field="--caldav", value=url) from None
     except OSError as error:  # requests' connection errors are OSErrors
-        raise ArchiveNotFound(f"cannot be reached ({_short(error)})", field="--caldav", value=url) from None
+        raise ArchiveNotFound(f"cannot be reached ({_network_words(error)})", field="--caldav", value=url) from None
     finally:
         client.close()
+
+
+def _network_words(error: BaseException) -> str:
+    """What went wrong on the network, in a few words (requests' own text is a paragraph)."""
+    text = str(error).lower()
+    for clue, words in (("refused", "connection refused"), ("timed out", "timed out"),
+                        ("name or service not known", "unknown host"), ("certificate", "TLS certificate problem")):
+        if clue in text:
+            return words
+    return _short(error)
 
 
 def _short(error: BaseException) -> str:

@@ -108,6 +108,16 @@ def test_calendar_has_strong_validators_and_a_304_renders_nothing(site: tuple[st
     assert tagged.status_code == 200 and tagged.headers["ETag"] != etag
 
 
+def test_many_polls_of_one_state_cost_one_render(site: tuple[str, Any], seed: Archive) -> None:
+    base, app = site
+    bodies = {get(f"{base}/calendar.ics", **{"Accept-Encoding": encoding}).content
+              for encoding in ("gzip", "identity", "gzip", "identity")}
+    assert len(bodies) == 1 and stats(app).renders == 1  # requests decodes gzip: the same calendar
+    seed.retract("island-of-peace", reason="A slogan")
+    assert b"STATUS:CANCELLED" in get(f"{base}/calendar.ics").content
+    assert stats(app).renders == 2
+
+
 def test_gzip_is_its_own_representation(site: tuple[str, Any]) -> None:
     base, _ = site
     raw = requests.get(f"{base}/calendar.ics", headers={"Accept-Encoding": "gzip"}, timeout=30, stream=True)

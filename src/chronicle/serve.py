@@ -21,8 +21,11 @@ no event is read and nothing is rendered (``stats.renders`` counts the renders; 
 benchmark shows a 304's cost). A gzip body is a different representation, so its ETag
 ends in ``-gzip``; ``If-None-Match`` accepts either.
 
-**Live.** Nothing is cached between requests but the archive's name: a record appended
-by ``chronicle add`` or an import in another process shows at the next request.
+**Live.** Every request reads the log head; a record appended by ``chronicle add`` or an
+import in another process shows at the next request. Rendered calendars are kept by
+their ETag (:class:`CalendarCache`), so a change of the archive is one render however
+many subscribers poll, and a poll of an unchanged archive without a validator is answered
+from memory.
 
 **Safe by default.** Bad query strings, unknown paths and path tricks get a 4xx with one
 line of text, never a traceback; other methods 405; a request with a body 413; a query
@@ -41,6 +44,8 @@ import json
 import re
 import tempfile
 import threading
+import zlib
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -74,6 +79,8 @@ PAGE_SIZE, MAX_PAGE = 100, 1000
 MAX_LOG = 100_000
 #: Characters per chunk of a streamed body.
 CHUNK = 64 * 1024
+#: Compressed calendars kept in memory at most (bytes); a 100k-event calendar is ~25 MB.
+CACHE_BYTES = 128 * 1024 * 1024
 
 FILTERS = ("tag", "actor", "since", "until", "text")
 _LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
@@ -100,6 +107,61 @@ class ServeStats:
     def count(self, name: str) -> None:
         with self.lock:
             setattr(self, name, getattr(self, name) + 1)
+
+
+class CalendarCache:
+    """Rendered calendars, gzip-compressed, kept by ETag; one render per ETag at a time.
+
+    A calendar's bytes depend only on the log head and the filter, so a body rendered
+    once serves every client that asks for the same state: two hundred subscribers
+    polling one archive cost one render per change of the archive, not one per poll.
+    Concurrent requests for a state not yet rendered wait for the one render under way
+    (a per-ETag lock) instead of starting their own. At most :data:`CACHE_BYTES` of
+    compressed calendars are kept, least recently used dropped first; a body larger than
+    that is streamed without being kept.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.bodies: OrderedDict[str, bytes] = OrderedDict()
+        self.locks: dict[str, threading.Lock] = {}
+        self.guard = threading.Lock()
+
+    def get(self, key: str) -> bytes | None:
+        with self.guard:
+            body = self.bodies.get(key)
+            if body is not None:
+                self.bodies.move_to_end(key)
+            return body
+
+    def lock(self, key: str) -> threading.Lock:
+        with self.guard:
+            return self.locks.setdefault(key, threading.Lock())
+
+    def put(self, key: str, body: bytes) -> None:
+        with self.guard:
+            self.locks.pop(key, None)
+            if len(body) > self.limit:
+                return
+            self.bodies[key] = body
+            while sum(len(b) for b in self.bodies.values()) > self.limit:
+                self.bodies.popitem(last=False)
+
+
+def gzip_chunks(chunks: Iterator[str]) -> bytes:
+    """``chunks`` encoded and gzip-compressed (level 6, as web servers default to)."""
+    compressor = zlib.compressobj(6, zlib.DEFLATED, 31)
+    parts = [compressor.compress(chunk.encode("utf-8")) for chunk in chunks]
+    parts.append(compressor.flush())
+    return b"".join(parts)
+
+
+def gunzip_chunks(body: bytes) -> Iterator[bytes]:
+    """The identity body of a cached gzip body, a piece at a time."""
+    inflater = zlib.decompressobj(31)
+    for start in range(0, len(body), CHUNK):
+        yield inflater.decompress(body[start:start + CHUNK])
+    yield inflater.flush()
 
 
 def is_local(host: str) -> bool:
@@ -214,6 +276,7 @@ class Site:
         self.public_url = public_url.rstrip("/") if public_url else None
         self.policy = check_policy(imprecise)
         self.stats = ServeStats()
+        self.calendars = CalendarCache(CACHE_BYTES)
 
     def _cached(self, request: Request, what: str, key: str, media_type: str) -> tuple[Response | None, dict[str, str]]:
         """The 304 answer if the client's copy is current, and the validator headers."""
@@ -237,11 +300,26 @@ class Site:
         cached, headers = self._cached(request, "calendar.ics", filter_key(params), "text/calendar; charset=utf-8")
         if cached is not None:
             return cached
-        self.stats.count("renders")
-        ctx = context(self.archive, query)
-        chunks = ical_chunks(self.archive.show(query), ctx, {"imprecise": self.policy}, chunk_chars=CHUNK)
-        headers["Content-Disposition"] = f'inline; filename="{ctx.name}.ics"'
-        return StreamingResponse(_encoded(chunks), headers=headers, media_type=headers.pop("Content-Type"))
+        key = headers["ETag"].removesuffix('-gzip"').strip('"')
+        body = self.calendars.get(key)
+        if body is None:
+            with self.calendars.lock(key):
+                body = self.calendars.get(key)  # rendered while this request waited
+                if body is None:
+                    self.stats.count("renders")
+                    ctx = context(self.archive, query)
+                    body = gzip_chunks(ical_chunks(self.archive.show(query), ctx, {"imprecise": self.policy},
+                                                   chunk_chars=CHUNK))
+                    self.calendars.put(key, body)
+        headers["Content-Disposition"] = f'inline; filename="{self.archive.name}.ics"'
+        media_type = headers.pop("Content-Type")
+        if _gzipped(request):
+            # Already compressed: the gzip middleware passes a Content-Encoding through.
+            headers["Content-Encoding"] = "gzip"
+            headers["Vary"] = "Accept-Encoding"
+            return Response(body, headers=headers, media_type=media_type)
+        headers["Vary"] = "Accept-Encoding"
+        return StreamingResponse(gunzip_chunks(body), headers=headers, media_type=media_type)
 
     def page(self, request: Request) -> Response:
         params = _params(request, (*FILTERS, "include_retracted"))
@@ -475,7 +553,7 @@ def serve(archive: Archive, *, host: str = "127.0.0.1", port: int = 8000, public
 
     app = build_app(archive, public_url=public_url, imprecise=imprecise)
     uvicorn.run(app, host=host, port=port, log_level=log_level, server_header=False,
-                h11_max_incomplete_event_size=16 * 1024, timeout_keep_alive=5)
+                h11_max_incomplete_event_size=16 * 1024, timeout_keep_alive=5, timeout_graceful_shutdown=5)
 
 
 __all__ = ["build_app", "is_local", "serve"]

@@ -83,7 +83,7 @@ def start_server(directory: Path, port: int) -> subprocess.Popen[bytes]:
             return server
         except OSError:
             if server.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"chronicle serve did not start: {server.stderr.read() if server.stderr else ''!r}")
+                raise SystemExit(f"chronicle serve did not start: {server.stderr.read() if server.stderr else ''!r}") from None
             time.sleep(0.1)
 
 

@@ -98,6 +98,15 @@ def peak_memory_mib(pid: int) -> float:
     return float("nan")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU the process has used (``/proc/PID/stat``); Linux only."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return float("nan")
+
+
 def fetch(port: int, etag: str | None = None, timeout: float = 120) -> tuple[int, str | None, int, float]:
     """One ``GET /calendar.ics``: status, ETag, body bytes, seconds."""
     started = time.perf_counter()
@@ -261,7 +270,9 @@ def main() -> None:
         single = alone(port, repeat=3 if args.n > 20_000 else 5)
         url = f"sqlite:///{work / 'events' / 'chronicle.db'}"
         script = IMPORT_SCRIPT.format(bench=str(HERE), n=args.n, k=import_n, url=url)
+        cpu_before = cpu_seconds(server.pid)
         loaded = load(port, args.clients, args.seconds, [sys.executable, "-c", script], max(1, args.processes))
+        loaded["server_cpu_s"] = cpu_seconds(server.pid) - cpu_before
         memory = peak_memory_mib(server.pid)
     finally:
         server.terminate()
@@ -285,7 +296,9 @@ def main() -> None:
                        ("clients without", "unconditional_clients")):
         row = loaded[key]
         print(f"| {label} | {row['requests']:,} | {row['p50_ms']:.1f} | {row['p99_ms']:.1f} |")
-    print(f"server peak memory: {memory:.0f} MiB; import during load: {loaded['import']}")
+    per_answer = loaded["server_cpu_s"] / loaded["requests"] * 1000 if loaded["requests"] else float("nan")
+    print(f"server: {loaded['server_cpu_s']:.1f} s CPU in the load phase ({per_answer:.1f} ms per answer), "
+          f"peak memory {memory:.0f} MiB; import during load: {loaded['import']}")
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2), encoding="utf-8")
 

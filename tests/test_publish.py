@@ -114,6 +114,30 @@ def test_a_resource_someone_else_created_is_not_overwritten(calendar: Any, tmp_p
     archive.close()
 
 
+def test_a_change_made_between_the_read_and_the_write_is_not_overwritten(
+        calendar: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import chronicle.publish
+
+    archive = seed_archive(tmp_path)
+    url = str(calendar.url)
+    publish_caldav(archive, url, EventQuery(include_retracted=True), user="chronicle", password="unused")
+    archive.revise("runoff-2025", reason="Say who won", title="Runoff: Noboa re-elected")
+    read = chronicle.publish._held
+
+    def read_then_someone_edits(*args: Any) -> Any:
+        found = read(*args)
+        (item,) = [i for i in calendar.events() if "runoff-2025@" in i.data]
+        item.data = item.data.replace("SUMMARY:Presidential runoff", "SUMMARY:Edited by a colleague")
+        item.save()
+        return found
+
+    monkeypatch.setattr(chronicle.publish, "_held", read_then_someone_edits)
+    with pytest.raises(Conflict):  # the PUT carried If-Match with the ETag read before the edit
+        publish_caldav(archive, url, EventQuery(include_retracted=True), user="chronicle", password="unused")
+    assert str(held(calendar)[uid("runoff-2025")]["SUMMARY"]).startswith("Edited by a colleague")
+    archive.close()
+
+
 def test_credentials_never_come_from_the_command_line(tmp_path: Path) -> None:
     seed_archive(tmp_path).close()
     result = run_chronicle("publish", "--caldav", "http://127.0.0.1:9/cal/", "--password", "x", cwd=tmp_path)

@@ -167,6 +167,20 @@ def test_libical_passes_the_served_calendar(site: tuple[str, Any], seed: Archive
     assert libical_errors(get(f"{base}/calendar.ics").text) == []
 
 
+def test_every_backend_serves_the_same_calendar_and_304s(seeded: Archive) -> None:
+    app = build_app(seeded)
+    with running(app) as base:
+        first = get(f"{base}/calendar.ics")
+        assert {uid.split("@")[0] for uid in vevents(first.text)} == {e.id for e in seeded.show()}
+        assert get(f"{base}/calendar.ics", **{"If-None-Match": first.headers["ETag"]}).status_code == 304
+        seeded.retract("island-of-peace", reason="A slogan")
+        second = get(f"{base}/calendar.ics", **{"If-None-Match": first.headers["ETag"]})
+        assert second.status_code == 200
+        assert vevents(second.text)[next(u for u in vevents(second.text) if u.startswith("island-of-peace@"))][
+            "STATUS"] == "CANCELLED"
+    assert stats(app).renders == 2
+
+
 # --- JSON, the log, the corrections feed ---------------------------------------------------
 
 

@@ -44,6 +44,7 @@ sys.path.insert(0, str(HERE))
 import synth  # noqa: E402  (benchmarks/ is not a package)
 
 DATA = HERE / "data"
+"""Where archives are built and cached (``--data`` moves it, e.g. for the smoke test)."""
 #: No client sends more than this many requests, whatever the duration.
 MAX_REQUESTS_PER_CLIENT = 5000
 
@@ -252,9 +253,13 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=4, help="load-generating processes the clients share")
     parser.add_argument("--quick", action="store_true", help="10,000 events for 20 s")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--data", type=Path, help="folder for the cached archives (default benchmarks/data)")
     args = parser.parse_args()
     if args.quick:
         args.n, args.seconds = 10_000, 20
+    if args.data:
+        global DATA
+        DATA = args.data
     if not 0 < args.n <= 100_000 or not 0 < args.clients <= 500 or not 0 < args.seconds <= 600:
         raise SystemExit("serve_bench: keep to --n ≤ 100000, --clients ≤ 500, --seconds ≤ 600")
     import_n = args.import_n if args.import_n is not None else max(1, args.n // 20)

@@ -337,3 +337,29 @@ def test_the_cli_does_not_load_the_web_server_until_serve_runs() -> None:
     code = "import sys, chronicle.cli; print(sorted(m for m in ('starlette','uvicorn','caldav') if m in sys.modules))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_the_load_benchmark_runs_and_its_answers_add_up(tmp_path: Path) -> None:
+    """``benchmarks/serve_bench.py`` at a tiny size: it completes, every answer is a 200 or a
+    304, conditional clients get 304s, and the import during the load lands (no timing)."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    figures_path = tmp_path / "figures.json"
+    completed = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "serve_bench.py"), "--n", "300", "--clients", "6",
+         "--seconds", "2", "--processes", "2", "--data", str(tmp_path / "data"), "--json", str(figures_path)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    figures = json.loads(figures_path.read_text())
+    load = figures["load"]
+    assert load["errors"] == 0 and load["other_statuses"] == []
+    assert load["requests"] == load["ok_200"]["requests"] + load["not_modified_304"]["requests"] > 0
+    assert load["not_modified_304"]["requests"] > 0
+    assert load["unconditional_clients"]["requests"] == load["ok_200"]["requests"] - (
+        load["conditional_clients"]["requests"] - load["not_modified_304"]["requests"])
+    assert load["import"] == {"events": 15, "seconds": load["import"]["seconds"], "records": 15}
+    assert "| 304 (not rendered) |" in completed.stdout

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -30,6 +31,37 @@ class Revision:
 
 
 @dataclass(frozen=True, slots=True)
+class FileVersion:
+    """How new the file says its copy of an event is, in terms the archive can compare.
+
+    A re-import that would take an event back to an older copy (an old export imported
+    after the event was corrected) is refused per event unless forced; these are the
+    only two measures a file gives that mean "newer" in a way chronicle can check.
+    """
+
+    revision: int | None = None
+    """How many records the copy reflects, comparable with :attr:`Event.revision`
+    (chronicle's JSON ``revision``; chronicle's own iCalendar ``SEQUENCE`` + 1)."""
+    modified: datetime | None = None
+    """When the copy was last changed (a foreign calendar's ``LAST-MODIFIED``), aware;
+    compared with the time of the archive's latest record for the event."""
+
+    def older_than(self, revision: int, updated_at: str) -> str | None:
+        """Why the file's copy is older than the archive's state (``None``: it is not)."""
+        if self.revision is not None and self.revision < revision:
+            return f"the file's copy is revision {self.revision}, the archive holds revision {revision}"
+        if self.modified is not None and updated_at:
+            try:
+                held = datetime.fromisoformat(updated_at)
+            except ValueError:
+                return None
+            if held.tzinfo is not None and self.modified.tzinfo is not None and self.modified < held:
+                return (f"the file's copy was last modified {self.modified.isoformat()}, "
+                        f"the archive changed it at {updated_at}")
+        return None
+
+
+@dataclass(frozen=True, slots=True)
 class Incoming:
     """One event as a file describes it. ``where`` locates it in the file for errors."""
 
@@ -41,6 +73,8 @@ class Incoming:
     author: str | None = None
     row: int | None = None
     """The row (or item) of the file it came from; recorded in each record's origin."""
+    version: FileVersion | None = None
+    """How new the file says this copy is (None: the file does not say)."""
 
 
 class ImportItems(Protocol):
@@ -53,6 +87,11 @@ class ImportItems(Protocol):
     """Bad rows left out (``--skip-invalid``)."""
     skipped: int
     """Items that are deliberately not events (a title slide, a cancelled calendar event)."""
+    skip_reasons: dict[str, int]
+    """Why items were skipped: reason -> how many."""
+    notes: dict[str, int]
+    """What the reader read differently from how the file says it (an unknown time
+    zone read as floating time, a bad end dropped): note -> how many items."""
 
     def __iter__(self) -> Iterator[Incoming]: ...
 
@@ -66,10 +105,13 @@ class Importer(Protocol):
 class Items:
     """:class:`ImportItems` over items read whole (a seed, a calendar)."""
 
-    def __init__(self, items: Iterable[Incoming], *, skipped: int = 0) -> None:
+    def __init__(self, items: Iterable[Incoming], *, skip_reasons: Mapping[str, int] | None = None,
+                 notes: Mapping[str, int] | None = None) -> None:
         self._items = items
         self.rejected = 0
-        self.skipped = skipped
+        self.skip_reasons = dict(skip_reasons or {})
+        self.skipped = sum(self.skip_reasons.values())
+        self.notes = dict(notes or {})
 
     def __iter__(self) -> Iterator[Incoming]:
         return iter(self._items)

@@ -345,12 +345,17 @@ def read_ical(path: Path, options: Mapping[str, Any] | None = None) -> ImportIte
     out.
     """
     label = str((options or {}).get("label") or path)
-    read = list(_read_items(path, label))
-    items = [item for item in read if item is not None]
-    return Items(items, skipped=len(read) - len(items))
+    items: list[Incoming] = []
+    skip_reasons: dict[str, int] = {}
+    for item in _read_items(path, label):
+        if isinstance(item, str):
+            skip_reasons[item] = skip_reasons.get(item, 0) + 1
+        else:
+            items.append(item)
+    return Items(items, skip_reasons=skip_reasons)
 
 
-def _read_items(path: Path, label: str) -> Iterator[Incoming | None]:
+def _read_items(path: Path, label: str) -> Iterator[Incoming | str]:
     import icalendar  # lazy: only imports of .ics pay for it
 
     try:
@@ -373,12 +378,21 @@ def _read_items(path: Path, label: str) -> Iterator[Incoming | None]:
     if not events and not any(c.name in ("VCALENDAR", "VEVENT") for c in components):
         raise InvalidInput("holds no complete calendar (a BEGIN without its END?)", field="file", value=label,
                            accepted="BEGIN:VCALENDAR … END:VCALENDAR")
+    masters = {str(c.get("UID") or "").strip() for c in events if c.get("RECURRENCE-ID") is None}
     for number, component in enumerate(events, start=1):
         where = f"{label}: VEVENT {number}"
         uid = str(component.get("UID") or "").strip()
         if uid:
             where += f" (UID {uid})"
         try:
+            moved = component.get("RECURRENCE-ID")
+            if moved is not None:
+                if uid in masters:
+                    yield "a moved occurrence (RECURRENCE-ID) of a recurring event read as its first occurrence"
+                    continue
+                # An override whose series is not in the file (a shared single occurrence,
+                # a calendar cut by date) is all the file says about that occurrence.
+                uid = f"{uid}/{_recurrence_key(moved)}"
             yield _incoming(component, uid, where)
         except ChronicleError as error:
             raise error.located(where) from None
@@ -405,15 +419,14 @@ def _one_line(error: BaseException) -> str:
     return text if len(text) <= 160 else text[:157] + "…"
 
 
-def _incoming(component: Any, uid: str, where: str) -> Incoming | None:
+def _incoming(component: Any, uid: str, where: str) -> Incoming | str:
     errors = getattr(component, "errors", None)
     if errors:
         prop, problem = errors[0]
         raise InvalidInput(f"has an invalid value ({_one_line(Exception(problem))})", field=str(prop))
-    if component.get("RECURRENCE-ID") is not None:
-        return None
     if _text(component, "STATUS").upper() == "CANCELLED":
-        return None  # it did not happen (or chronicle retracted it): nothing to record
+        # It did not happen (or chronicle retracted it): nothing to record.
+        return "cancelled (STATUS:CANCELLED)"
     summary = _text(component, "SUMMARY")
     title = summary.strip() or "(untitled calendar event)"
     span_text = _text(component, "X-CHRONICLE-DATE").strip()
@@ -445,6 +458,15 @@ def _incoming(component: Any, uid: str, where: str) -> Incoming | None:
         place=_text(component, "LOCATION") or None, sources=sources, unsourced=not sources,
     )
     return Incoming(event_id=event_id_for(uid), fields=fields, where=where)
+
+
+def _recurrence_key(prop: Any) -> str:
+    """A RECURRENCE-ID as text for an occurrence's identity (``20240105T090000Z``)."""
+    value = prop[0] if isinstance(prop, list) else prop
+    moment = value.dt
+    if isinstance(moment, datetime):
+        return _timestamp(moment).replace("-", "").replace(":", "")
+    return _day(moment).replace("-", "")
 
 
 def event_id_for(uid: str) -> str:

@@ -207,7 +207,7 @@ def import_items(
             except ChronicleError as error:
                 raise error.located(item.where) from None
             if drafts and current is not None and item.version is not None:
-                why = item.version.older_than(current.revision, current.updated_at)
+                why = item.version.older_than(current.revision)
                 if why is not None:
                     older.append(Older(item.event_id, item.where, why, forced=force))
                     if not force:

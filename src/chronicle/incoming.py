@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -35,29 +34,20 @@ class FileVersion:
     """How new the file says its copy of an event is, in terms the archive can compare.
 
     A re-import that would take an event back to an older copy (an old export imported
-    after the event was corrected) is refused per event unless forced; these are the
-    only two measures a file gives that mean "newer" in a way chronicle can check.
+    after the event was corrected) is refused per event unless forced. Only chronicle's
+    own files give a measure the archive can check: the number of records the copy
+    reflects. (A foreign calendar's ``LAST-MODIFIED`` or ``SEQUENCE`` is not comparable
+    with anything the archive keeps: its records' times are when they were imported.)
     """
 
-    revision: int | None = None
+    revision: int
     """How many records the copy reflects, comparable with :attr:`Event.revision`
     (chronicle's JSON ``revision``; chronicle's own iCalendar ``SEQUENCE`` + 1)."""
-    modified: datetime | None = None
-    """When the copy was last changed (a foreign calendar's ``LAST-MODIFIED``), aware;
-    compared with the time of the archive's latest record for the event."""
 
-    def older_than(self, revision: int, updated_at: str) -> str | None:
+    def older_than(self, revision: int) -> str | None:
         """Why the file's copy is older than the archive's state (``None``: it is not)."""
-        if self.revision is not None and self.revision < revision:
+        if self.revision < revision:
             return f"the file's copy is revision {self.revision}, the archive holds revision {revision}"
-        if self.modified is not None and updated_at:
-            try:
-                held = datetime.fromisoformat(updated_at)
-            except ValueError:
-                return None
-            if held.tzinfo is not None and self.modified.tzinfo is not None and self.modified < held:
-                return (f"the file's copy was last modified {self.modified.isoformat()}, "
-                        f"the archive changed it at {updated_at}")
         return None
 
 

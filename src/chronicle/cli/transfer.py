@@ -6,6 +6,7 @@ import json
 import shutil
 import sys
 import tempfile
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +31,13 @@ if TYPE_CHECKING:
 @click.option("--skip-invalid", is_flag=True, help="Import the good rows and leave out the bad ones (needs --rejects).")
 @click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path),
               help="With --skip-invalid: write the rejected rows and their reasons here (CSV).")
+@click.option("--recurrences", type=click.Choice(["first", "expand"]), default="first", show_default=True,
+              help="ics: a repeating event (RRULE/RDATE) as its first occurrence, or one event per occurrence "
+                   "between --from and --until.")
+@click.option("--from", "window_from", type=click.DateTime(["%Y-%m-%d"]), metavar="YYYY-MM-DD",
+              help="With --recurrences expand: the first day of occurrences to import.")
+@click.option("--until", "window_until", type=click.DateTime(["%Y-%m-%d"]), metavar="YYYY-MM-DD",
+              help="With --recurrences expand: the last day of occurrences to import (inclusive).")
 @click.option("--duplicates", type=click.Choice(["error", "first", "last"]), default="error", show_default=True,
               help="A key repeated inside the file (a UID, or the same title and date): refuse the import, "
                    "or import its first or last occurrence. The others are named in the summary.")
@@ -39,7 +47,8 @@ if TYPE_CHECKING:
               help="text: lines on stderr; json: one JSON object on stdout, for scripts.")
 @click.pass_obj
 def import_(settings: Any, /, file: str, fmt: str | None, preset: str | None, mappings: tuple[str, ...],
-            mapping_file: Path | None, skip_invalid: bool, rejects: Path | None, duplicates: str, force: bool,
+            mapping_file: Path | None, skip_invalid: bool, rejects: Path | None, recurrences: str,
+            window_from: datetime | None, window_until: datetime | None, duplicates: str, force: bool,
             summary_format: str) -> None:
     """Import events from FILE ('-' for stdin), all or nothing.
 
@@ -53,6 +62,7 @@ def import_(settings: Any, /, file: str, fmt: str | None, preset: str | None, ma
     Examples:
       chronicle import seeds/ecuador.toml
       chronicle import calendar.ics
+      chronicle import calendar.ics --recurrences expand --from 2025-01-01 --until 2025-12-31
       chronicle import ged.csv --preset ucdp
       chronicle import timeline.json --preset timelinejs
       chronicle import wars.csv --map title=itemLabel --map date=date --duplicates first
@@ -60,8 +70,11 @@ def import_(settings: Any, /, file: str, fmt: str | None, preset: str | None, ma
     """
     from chronicle.importing import import_file
 
+    if (window_from is None) != (window_until is None):
+        raise click.UsageError("--from and --until go together (the window of occurrences to import)")
+    window = (window_from.date(), window_until.date()) if window_from and window_until else None
     options = {"preset": preset, "map": list(mappings), "mapping_file": mapping_file,
-               "skip_invalid": skip_invalid, "rejects": rejects}
+               "skip_invalid": skip_invalid, "rejects": rejects, "recurrences": recurrences, "window": window}
     if skip_invalid and rejects is None:
         from chronicle.errors import InvalidInput
 

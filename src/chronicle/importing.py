@@ -159,25 +159,28 @@ def import_items(
     first_at: dict[str, int | str] = {}
     last_index: dict[str, int] = {}
     last_where: dict[str, int | str] = {}
+    unit = "row"
     if duplicates == "last":
         for index, item in enumerate(items):
             last_index[item.event_id] = index
-            last_where[item.event_id] = item.row if item.row is not None else item.where
+            last_where[item.event_id], unit = _place(item)
 
     def is_repeat(index: int, item: Incoming) -> bool:
         """Whether ``item`` is set aside as a duplicate (and note it if so)."""
-        here: int | str = item.row if item.row is not None else item.where
+        nonlocal unit
+        here, unit = _place(item)
         if duplicates == "last":
             keep = last_index.get(item.event_id, index)
             if keep == index:
                 return False
-            found.append(Duplicate(item.event_id, _locator(here), _locator(last_where[item.event_id]), "last"))
+            found.append(Duplicate(item.event_id, _locator(here, unit),
+                                   _locator(last_where[item.event_id], unit), "last"))
             return True
         first = first_at.get(item.event_id)
         if first is None:
             first_at[item.event_id] = here
             return False
-        found.append(Duplicate(item.event_id, _locator(here), _locator(first),
+        found.append(Duplicate(item.event_id, _locator(here, unit), _locator(first, unit),
                                "first" if duplicates == "first" else "none"))
         return True
 
@@ -252,8 +255,16 @@ class DuplicateKeys(InvalidInput):
         self.duplicates = tuple(found)
 
 
-def _locator(where: int | str) -> str:
-    return f"row {where}" if isinstance(where, int) else where
+def _locator(where: int | str, unit: str = "row") -> str:
+    return f"{unit} {where}" if isinstance(where, int) else where
+
+
+def _place(item: Incoming) -> tuple[int | str, str]:
+    """Where ``item`` is, kept small (a number) for the duplicate check, and what its
+    file calls one (``row``, or ``item`` for JSON); else its own locator."""
+    if item.row is None:
+        return item.where, ""
+    return item.row, "item" if item.where.endswith(f"item {item.row}") else "row"
 
 
 def _plan_item(item: Incoming, current: Event | None, default_author: str, origin: str) -> Iterator[Draft]:

@@ -42,7 +42,7 @@ class FileVersion:
 
     revision: int
     """How many records the copy reflects, comparable with :attr:`Event.revision`
-    (chronicle's JSON ``revision``; chronicle's own iCalendar ``SEQUENCE`` + 1)."""
+    (chronicle's JSON ``revision``, its CSV ``revision_count``; chronicle's own iCalendar ``SEQUENCE`` + 1)."""
 
     def older_than(self, revision: int) -> str | None:
         """Why the file's copy is older than the archive's state (``None``: it is not)."""

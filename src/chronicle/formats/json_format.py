@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -43,7 +44,7 @@ from chronicle.formats.mapping import (
     timelinejs_json_converter,
 )
 from chronicle.formats.rows import RowStream, SourceRow
-from chronicle.incoming import Incoming
+from chronicle.incoming import FileVersion, Incoming
 from chronicle.model import Event, Source, make_source
 
 FORMAT = {"format": "events", "version": 1}
@@ -141,12 +142,18 @@ def own_item(row: Row) -> Incoming | Skip:
             sources.append(make_source(**{k: item.get(k) for k in _SOURCE_KEYS}, field_prefix="sources"))
         except InvalidInput as error:
             raise RowError(error.message, field="sources", value=error.value, accepted=error.accepted) from None
-    return build(
+    item = build(
         row, event_id=data.get("id") or None, title=data["title"], date=data["date"], end=data.get("end") or None,
         description=data.get("description") or "", tags=data.get("tags", []), actors=data.get("actors", []),
         place=data.get("place"), sources=sources,
         columns={k: (k,) for k in _EVENT_KEYS},
     )
+    revision = data.get("revision")
+    # The export's revision count says how new this copy is (an older export must not
+    # take a corrected event back); a hand-made file without one is not compared.
+    if isinstance(revision, int) and not isinstance(revision, bool) and revision > 0:
+        return replace(item, version=FileVersion(revision))
+    return item
 
 
 def _short(value: Any, limit: int = 80) -> str:

@@ -90,3 +90,16 @@ def test_a_newer_export_still_updates(tmp_path: Path) -> None:
     report = import_file(copy, _export(source, "json", tmp_path / "v2.json"))
     assert (report.changed_events, report.older) == (1, ())
     assert copy.get(event.id).title == "Better title"
+
+
+def test_a_log_backup_reimported_or_older_appends_nothing(tmp_path: Path, runner: CliRunner) -> None:
+    archive = _seeded(tmp_path)
+    backup = _export(archive, "jsonl", tmp_path / "backup.jsonl")
+    event = next(iter(archive.show()))
+    archive.revise(event.id, reason="the name was misspelt", title="Corrected title")
+    head = archive.head()
+    result = runner.invoke(main, ["--db", archive.store.url, "import", str(backup)])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.strip() == (f"{backup}: a log backup; 0 records appended "
+                                     "(records the archive already holds are not appended again)")
+    assert archive.head() == head and archive.get(event.id).title == "Corrected title"

@@ -84,6 +84,9 @@ class ImportReport:
     duplicates: tuple[Duplicate, ...] = ()
     older: tuple[Older, ...] = ()
     rejects_path: str | None = None
+    log_backup: bool = False
+    """A JSONL log backup: ``records`` are the records that continued the archive's log
+    (those it already holds are not appended again, so an older backup appends none)."""
 
     @property
     def read(self) -> int:
@@ -103,7 +106,7 @@ class ImportReport:
             "skip_reasons": [{"reason": r, "count": n} for r, n in self.skip_reasons],
             "rejected": self.rejected, "rejects_file": self.rejects_path,
             "notes": [{"note": r, "count": n} for r, n in self.notes],
-            "records": self.records,
+            "records": self.records, "log_backup": self.log_backup,
         }
 
 
@@ -336,7 +339,7 @@ def import_file(
     origin = file_origin(shown, sha256_file(path))
     if fmt == "jsonl":
         result = archive.store.append_records(log_reader(fmt)(path, archive.head()))
-        return ImportReport(shown, result.count, result.count, 0, 0, 0)
+        return ImportReport(shown, result.count, result.count, 0, 0, 0, log_backup=True)
     options = dict(options or {})
     items = importer(fmt)(path, dict(options, origin=origin, label=shown))
     report = import_items(archive, items, origin=origin, path=shown, progress=progress, now=now,

@@ -92,6 +92,9 @@ def import_(settings: Any, /, file: str, fmt: str | None, preset: str | None, ma
 
 def summary_lines(report: ImportReport) -> list[str]:
     """The import summary: one line of counts, then one line per reason."""
+    if report.log_backup:
+        return [f"{report.path}: a log backup; {report.records} records appended "
+                "(records the archive already holds are not appended again)"]
     head = (f"{report.path}: {report.items} events read, {report.new_events} new, "
             f"{report.changed_events} changed, {report.unchanged} unchanged; {report.records} records appended")
     if report.rejected:

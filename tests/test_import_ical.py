@@ -137,3 +137,17 @@ def test_real_calendars_expand_and_reimport_adds_nothing(tmp_path: Path, name: s
     assert first.new_events == archive.count() > 0
     again = import_file(archive, ICS / name, options=options)
     assert again.records == 0 and again.unchanged == first.items
+
+
+def test_recurrence_options_are_refused_where_they_mean_nothing(empty: Archive, calendar: Path,
+                                                                tmp_path: Path) -> None:
+    window = (date(2024, 1, 1), date(2024, 1, 31))
+    with pytest.raises(InvalidInput, match="is a window for expanded recurrences"):
+        import_file(empty, calendar, options={"window": window})
+    with pytest.raises(InvalidInput, match="is before --from"):
+        import_file(empty, calendar, options={"recurrences": "expand", "window": (window[1], window[0])})
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text("title,date\nA,2024\n", encoding="utf-8")
+    with pytest.raises(InvalidInput, match="applies to iCalendar files only"):
+        import_file(empty, sheet, options={"recurrences": "expand", "window": window})
+    assert empty.count() == 0

@@ -341,6 +341,9 @@ def import_file(
         result = archive.store.append_records(log_reader(fmt)(path, archive.head()))
         return ImportReport(shown, result.count, result.count, 0, 0, 0, log_backup=True)
     options = dict(options or {})
+    if fmt != "ics" and (options.get("recurrences") not in (None, "first") or options.get("window")):
+        raise InvalidInput("applies to iCalendar files only", field="--recurrences",
+                           value=options.get("recurrences"), where=shown)
     items = importer(fmt)(path, dict(options, origin=origin, label=shown))
     report = import_items(archive, items, origin=origin, path=shown, progress=progress, now=now,
                           duplicates=duplicates, force=force)

@@ -368,6 +368,10 @@ def read_ical(path: Path, options: Mapping[str, Any] | None = None) -> ImportIte
     if recurrences == "expand" and window is None:
         raise InvalidInput("needs a window to expand recurring events into", field="--recurrences", value=recurrences,
                            accepted="--from DATE --until DATE (a rule may repeat forever)")
+    if window is not None and recurrences != "expand":
+        raise InvalidInput("is a window for expanded recurrences", field="--from/--until",
+                           value=f"{window[0].isoformat()}/{window[1].isoformat()}",
+                           accepted="--recurrences expand --from DATE --until DATE")
     if window is not None and window[1] < window[0]:
         raise InvalidInput("is before --from", field="--until", value=window[1].isoformat())
     reader = _CalendarReader(label, window if recurrences == "expand" else None)

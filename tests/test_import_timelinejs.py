@@ -98,3 +98,7 @@ def test_negative_years_stay_bce(empty: Archive, tmp_path: Path, runner: CliRunn
     assert result.exit_code == 0, result.output
     spans = {e.title: e.span.edtf for e in empty.show()}
     assert spans == {"Writing in Sumer": "-3500", "Persian Wars": "-0490-09/-0479"}
+    sheet = tmp_path / "bce.csv"
+    sheet.write_text("Year,Month,Day,End Year,Headline\n-44,3,15,,Caesar is killed\n", encoding="utf-8")
+    assert import_file(empty, sheet, options={"preset": "timelinejs"}).new_events == 1
+    assert empty.get(next(e.id for e in empty.show() if e.title == "Caesar is killed")).span.edtf == "-0044-03-15"

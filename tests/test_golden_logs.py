@@ -159,7 +159,7 @@ def test_chronicle_own_csv_and_json(fresh: Callable[[], Archive], clock: PinnedC
 
 def test_ics(fresh: Callable[[], Archive], clock: PinnedClock) -> None:
     archive = fresh()
-    import_file(archive, GOLDEN / "ecuador.ics", label="ecuador.ics")
+    import_file(archive, GOLDEN / "logs" / "inputs" / "ecuador.ics", label="ecuador.ics")
     for name in ("khal__event_d_long.ics", "icaljs__only_dtstart_date.ics", "khal__cal_d.ics",
                  "icaljs__duration_instead_of_dtend.ics", "khal__cal_lots_of_timezones.ics"):
         clock.tick()

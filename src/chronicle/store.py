@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import functools
 import json
+import multiprocessing
+import os
 import random
 import string
 import time
@@ -77,8 +79,12 @@ from chronicle.query import EventQuery
 
 #: Version of the table layout; Alembic migrations move archives between versions
 #: (``chronicle upgrade``, :mod:`chronicle.upgrade`). 1: the first layout; 2: the
-#: database also refuses a log record that does not continue the chain.
-SCHEMA_VERSION = 3
+#: database also refuses a log record that does not continue the chain; 3: wide events
+#: indexed in timeline order; 4: no unique index on the hashes, none on ``to_seq``.
+SCHEMA_VERSION = 4
+
+#: From this many log records on, ``verify`` splits the log across the machine's cores.
+VERIFY_SPLIT_AT = 50_000
 
 #: How many times an append that another transaction rolled back is tried in all.
 WRITE_ATTEMPTS = 5
@@ -111,7 +117,8 @@ log_table = Table(
     Column("reason", Text),
     Column("v", SmallInteger, nullable=False),
     Column("prev_hash", String(64), nullable=False),
-    Column("hash", String(64), nullable=False, unique=True),
+    # Not unique: the chain trigger and verify guard the hashes (schema 4).
+    Column("hash", String(64), nullable=False),
     Index("ix_log_event", "event_id", "seq"),
 )
 
@@ -152,7 +159,6 @@ def _add_postgresql_where() -> None:
         if where is not None and index.dialect_kwargs.get("postgresql_where") is None:
             index.dialect_kwargs["postgresql_where"] = where
 
-Index("ix_versions_to_seq", _v.to_seq)
 Index("ix_versions_from_at", _v.from_at, _v.lo)
 
 _SEP = "\x1f"
@@ -548,14 +554,56 @@ class Store:
 
     # -- verification ----------------------------------------------------------------
 
-    def verify(self, *, progress: Callable[[int], None] | None = None) -> Head:
+    def verify(self, *, progress: Callable[[int], None] | None = None, workers: int | None = None) -> Head:
         """Check the hash chain and that every projected version equals a replay.
 
+        The log is read once, split by sequence range across ``workers`` processes
+        (default: one per core once the log holds :data:`VERIFY_SPLIT_AT` records): each
+        range checks its own records and links, and the seams between ranges — the
+        link, the order in time and the sequence — are checked once here.
         Raises :class:`TamperedLog` naming the first bad sequence number.
         """
-        expected_prev = GENESIS_HASH
-        expected_seq = 0
-        last_at = ""
+        with self.engine.connect() as conn:
+            last = int(conn.execute(select(func.max(log_table.c.seq))).scalar() or 0)
+        if workers is None:
+            workers = (os.cpu_count() or 1) if last >= VERIFY_SPLIT_AT else 1
+        workers = max(1, min(workers, last))
+        bounds = [(1 + last * i // workers, last * (i + 1) // workers) for i in range(workers)]
+        if workers == 1:
+            parts = [self._verify_range(1, last, progress)]
+        else:
+            methods = multiprocessing.get_all_start_methods()
+            context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+            self.engine.dispose()  # no pooled connection is carried into the children
+            with context.Pool(workers) as pool:
+                parts = pool.starmap(_verify_range_in_child, [(self.url, lo, hi) for lo, hi in bounds])
+            if progress is not None:
+                progress(last)
+        expected_prev, last_at, count = GENESIS_HASH, "", 0
+        for (lo, _hi), part in zip(bounds, parts, strict=True):
+            if part.first_seq is not None:
+                if part.first_seq != count + 1:
+                    raise TamperedLog(f"sequence gap: expected {count + 1}, found {part.first_seq}", seq=count + 1)
+                if part.first_prev != expected_prev:
+                    raise TamperedLog(f"record {lo}: previous-hash link is broken", seq=lo)
+                if part.first_at is not None and part.first_at < last_at:
+                    raise TamperedLog(f"record {lo}: recorded before its predecessor", seq=lo)
+            if part.error is not None:
+                raise TamperedLog(part.error[1], seq=part.error[0])
+            if part.first_seq is not None:
+                count, expected_prev, last_at = part.last_seq or count, part.last_hash, part.last_at
+        with self.engine.connect() as conn:
+            version_count = conn.execute(select(func.count()).select_from(versions_table)).scalar_one()
+        if version_count != count:
+            raise TamperedLog(
+                f"projection holds {version_count} versions for {count} records",
+                seq=count + 1 if version_count > count else None,
+            )
+        return Head(count, expected_prev, last_at or None)
+
+    def _verify_range(self, lo: int, hi: int, progress: Callable[[int], None] | None = None) -> _RangeCheck:
+        """Check records ``lo``..``hi``: their links among themselves, hashes, order in time
+        and projected versions. What links this range to the one before is left to the caller."""
         prev_version = versions_table.alias("prev_version")
         stmt = (
             select(log_table, _v.doc.label("doc"), _v.to_seq.label("to_seq"),
@@ -568,37 +616,47 @@ class Store:
                     prev_version.c.event_id == log_table.c.event_id,
                 ))
             )
+            .where(log_table.c.seq >= lo, log_table.c.seq <= hi)
             .order_by(log_table.c.seq)
         )
+        check = _RangeCheck()
         # ``with`` on the result: a TamperedLog raised mid-stream closes PostgreSQL's cursor.
-        with self.engine.connect() as conn, conn.execution_options(yield_per=5000).execute(stmt) as rows:
-            for row in rows:
-                expected_seq += 1
-                seq = int(row.seq)
-                if seq != expected_seq:
-                    raise TamperedLog(f"sequence gap: expected {expected_seq}, found {seq}", seq=expected_seq)
-                if row.prev_hash != expected_prev:
-                    raise TamperedLog(f"record {seq}: previous-hash link is broken", seq=seq)
-                body = record_body_json(
-                    seq, row.event_id, row.kind, row.payload, row.author,
-                    row.recorded_at, row.origin, row.reason, int(row.v),
-                )
-                if chain_hash(expected_prev, body) != row.hash:
-                    raise TamperedLog(f"record {seq}: content does not match its hash", seq=seq)
-                if row.recorded_at < last_at:
-                    raise TamperedLog(f"record {seq}: recorded before its predecessor", seq=seq)
-                last_at = row.recorded_at
-                expected_prev = row.hash
-                self._verify_projection(row)
-                if progress is not None and seq % 10000 == 0:
-                    progress(seq)
-            version_count = conn.execute(select(func.count()).select_from(versions_table)).scalar_one()
-        if version_count != expected_seq:
-            raise TamperedLog(
-                f"projection holds {version_count} versions for {expected_seq} records",
-                seq=expected_seq + 1 if version_count > expected_seq else None,
+        try:
+            with self.engine.connect() as conn, conn.execution_options(yield_per=5000).execute(stmt) as rows:
+                self._check_rows(rows, check, lo, progress)
+        except TamperedLog as error:
+            check.error = (error.seq, error.message)
+        return check
+
+    def _check_rows(self, rows: Iterable[Any], check: _RangeCheck, lo: int,
+                    progress: Callable[[int], None] | None) -> None:
+        expected_seq = lo - 1
+        expected_prev: str | None = None
+        last_at = ""
+        for row in rows:
+            expected_seq += 1
+            seq = int(row.seq)
+            if expected_prev is None:
+                check.first_seq, check.first_prev, check.first_at = seq, row.prev_hash, row.recorded_at
+                expected_seq = seq
+            elif seq != expected_seq:
+                raise TamperedLog(f"sequence gap: expected {expected_seq}, found {seq}", seq=expected_seq)
+            elif row.prev_hash != expected_prev:
+                raise TamperedLog(f"record {seq}: previous-hash link is broken", seq=seq)
+            body = record_body_json(
+                seq, row.event_id, row.kind, row.payload, row.author,
+                row.recorded_at, row.origin, row.reason, int(row.v),
             )
-        return Head(expected_seq, expected_prev, last_at or None)
+            if chain_hash(row.prev_hash, body) != row.hash:
+                raise TamperedLog(f"record {seq}: content does not match its hash", seq=seq)
+            if row.recorded_at < last_at:
+                raise TamperedLog(f"record {seq}: recorded before its predecessor", seq=seq)
+            last_at = row.recorded_at
+            expected_prev = row.hash
+            check.last_seq, check.last_hash, check.last_at = seq, row.hash, row.recorded_at
+            self._verify_projection(row)
+            if progress is not None and seq % 10000 == 0:
+                progress(seq)
 
     @staticmethod
     def _verify_projection(row: Any) -> None:
@@ -677,6 +735,29 @@ class Store:
                 "run `chronicle upgrade` as the archive's owner",
                 field="projection_version", value=found,
             ) from None
+
+
+@dataclass(slots=True)
+class _RangeCheck:
+    """What one sequence range of ``verify`` found: its ends (for the seams) or its first error."""
+
+    first_seq: int | None = None
+    first_prev: str | None = None
+    first_at: str | None = None
+    last_seq: int | None = None
+    last_hash: str = GENESIS_HASH
+    last_at: str = ""
+    error: tuple[int | None, str] | None = None
+    """``(seq, message)`` of the first bad record of the range."""
+
+
+def _verify_range_in_child(url: str, lo: int, hi: int) -> _RangeCheck:
+    """One worker's share of ``verify``, on its own connection; errors come back as data."""
+    store = Store(url)
+    try:
+        return store._verify_range(lo, hi)
+    finally:
+        store.close()
 
 
 #: Column order of the rows :class:`_BatchWriter` writes (plain tuples, no per-row dicts).

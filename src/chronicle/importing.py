@@ -276,7 +276,7 @@ def _plan_item(item: Incoming, current: Event | None, default_author: str, origi
     if item.row is not None:
         origin = f"{origin} row {item.row}"
     if current is None:
-        yield Draft(item.event_id, Kind.RECORDED, item.fields.payload(), Provenance(author, origin))
+        yield Draft(item.event_id, Kind.RECORDED, item.fields.payload(), Provenance(author, origin), item.fields)
         for revision in item.revisions:
             yield from _revision_drafts(item.event_id, revision, author, origin)
         return
@@ -290,7 +290,7 @@ def _plan_item(item: Incoming, current: Event | None, default_author: str, origi
     changes = desired.changes_from(current.fields)
     if changes:
         yield Draft(item.event_id, Kind.REVISED, changes,
-                    Provenance(author, origin, f"re-imported: the file changed {', '.join(sorted(changes))}"))
+                    Provenance(author, origin, f"re-imported: the file changed {', '.join(sorted(changes))}"), desired)
     for source in sources:
         if source not in current.sources:
             yield Draft(item.event_id, Kind.SOURCED, {"source": source.to_dict()},

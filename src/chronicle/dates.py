@@ -109,6 +109,8 @@ _AMBIGUOUS_NUMERIC = re.compile(r"^\s*(\d{1,2})[/.](\d{1,2})[/.](\d{4})\s*$")
 _NUMERIC_DATE = re.compile(r"^\s*\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}\s*$")
 _TWO_DIGIT_YEAR = re.compile(r"^\s*(?:\d{1,2}[/.-]\d{1,2}[/.-]\d{2}|\d{2}[/.-]\d{1,2}[/.-]\d{1,2})\s*$")
 _NUMBERS = re.compile(r"\d+")
+#: "UTC-05:00": dateutil reads a sign after a zone name the POSIX way (inverted); drop the name.
+_NAMED_OFFSET = re.compile(r"\b(?:UTC|GMT)\s*(?=[+-]\d)", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
 _BETWEEN = re.compile(r"^between\s+(?P<a>.+?)\s+and\s+(?P<b>.+)$", re.IGNORECASE)
 _RELATIVE = re.compile(r"^(?P<word>before|by|after)\s+(?P<rest>.+)$", re.IGNORECASE)
@@ -193,9 +195,11 @@ class Instant:
     def to_datetime(self) -> datetime:
         """Naive UTC datetime; :class:`BadDate` for a year outside 1–9999."""
         if not self.in_datetime_range:
+            # Reached only by code still on the datetime API (earliest/latest): better a
+            # clear refusal than a BC year stored as AD.
             raise BadDate(
-                "is outside the years 1–9999 a datetime can hold", field="date",
-                value=_year_words(self.year), accepted="earliest_instant/latest_instant",
+                "cannot be stored here yet: this part of chronicle keeps the years 1–9999",
+                field="date", value=_year_words(self.year), accepted="years AD 1–9999",
             )
         return datetime(self.year, self.month, self.day, self.hour, self.minute, self.second,
                         self.microsecond)
@@ -576,8 +580,10 @@ def _parse_span(text: str, end: str | None, field: str) -> Span:
     start = parse_date(text, field=field)
     if end is None or not end.strip():
         return Span(start)
-    if end.strip() == "..":
+    if end.strip().lower() in ("..", "ongoing"):
         return Span(start, None, open_end=True)
+    if end.strip().lower() == "unknown":
+        return Span(start, HistDate(start.year, open="unknown"))
     stop = parse_date(end, field=end_field)
     if stop.latest_instant < start.earliest_instant:
         raise BadDate(
@@ -986,6 +992,8 @@ def _dateutil(text: str, raw: str, field: str) -> HistDate:
                 accepted="an unambiguous form such as 2024-03-04 or '4 March 2024'",
             )
     from dateutil import parser as dateparser  # lazy: only English dates need it
+
+    text = _NAMED_OFFSET.sub("", text)
 
     # Parse twice against two different defaults: any part that differs between the
     # two results was filled in by the default, i.e. the user did not give it.

@@ -84,6 +84,7 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 _SEASONS = {21: "Spring", 22: "Summer", 23: "Autumn", 24: "Winter"}
 #: First and last month of each season; winter runs into the next year's February.
 _SEASON_MONTHS = {21: (3, 5), 22: (6, 8), 23: (9, 11), 24: (12, 14)}
+_MONTHS_AND_SEASONS = frozenset((*range(1, 13), *range(21, 25)))
 _THIRDS = {"early": (1, 4), "mid": (5, 8), "late": (9, 12)}
 
 _EDTF = re.compile(
@@ -109,6 +110,7 @@ _AMBIGUOUS_NUMERIC = re.compile(r"^\s*(\d{1,2})[/.](\d{1,2})[/.](\d{4})\s*$")
 _NUMERIC_DATE = re.compile(r"^\s*\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}\s*$")
 _TWO_DIGIT_YEAR = re.compile(r"^\s*(?:\d{1,2}[/.-]\d{1,2}[/.-]\d{2}|\d{2}[/.-]\d{1,2}[/.-]\d{1,2})\s*$")
 _NUMBERS = re.compile(r"\d+")
+_FRACTION = re.compile(r":\d{2}[.,]\d")
 #: "UTC-05:00": dateutil reads a sign after a zone name the POSIX way (inverted); drop the name.
 _NAMED_OFFSET = re.compile(r"\b(?:UTC|GMT)\s*(?=[+-]\d)", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
@@ -117,7 +119,7 @@ _RELATIVE = re.compile(r"^(?P<word>before|by|after)\s+(?P<rest>.+)$", re.IGNOREC
 _OR_LATER = re.compile(r"^(?P<rest>.+?)\s+or\s+(?P<word>later|earlier)$", re.IGNORECASE)
 _THIRD = re.compile(r"^(?P<word>early|mid|middle|late)[\s-]+(?P<rest>.+)$", re.IGNORECASE)
 _SEASON = re.compile(
-    r"^(?P<season>spring|summer|autumn|fall|winter)\s+(?P<year>\d{1,9}"
+    r"^(?P<season>spring|summer|autumn|fall|winter)\s+(?:(?:AD|A\.D\.)\s*)?(?P<year>\d{1,9}"
     r"(?:\s*[–/-]\s*(?P<next>\d{2}|\d{4}))?)(?:\s*(?P<era>AD|CE|BC|BCE))?$",
     re.IGNORECASE,
 )
@@ -127,10 +129,13 @@ _CENTURY = re.compile(
     re.IGNORECASE,
 )
 _ERA_AFTER = re.compile(
-    r"^(?P<rest>.*?)\s*(?P<year>\d{1,9})\s*(?P<era>BCE|BC|B\.C\.E\.|B\.C\.|CE|AD|A\.D\.|C\.E\.)$",
+    r"^(?P<rest>.*?)\s*(?<!\d)(?P<year>\d{1,10})\s*(?P<era>BCE|BC|B\.C\.E\.|B\.C\.|CE|AD|A\.D\.|C\.E\.)$",
     re.IGNORECASE,
 )
-_ERA_BEFORE = re.compile(r"^(?P<rest>.*?)\s*(?:AD|A\.D\.)\s*(?P<year>\d{1,9})$", re.IGNORECASE)
+_ERA_BEFORE = re.compile(
+    r"^(?P<rest>.*?)\s*(?:AD|A\.D\.)\s*(?P<year>\d{1,9})(?P<time>\s+\d{1,2}:\d{2}\S*(?:\s+UTC\S*)?)?$",
+    re.IGNORECASE,
+)
 _BARE_YEAR = re.compile(r"^\d{1,9}$")
 _MENTIONS_BC = re.compile(r"\bb\.?\s?c\.?(?:e\.?)?(?![a-z])", re.IGNORECASE)
 _RANGE_DASH = re.compile(r"\s*[–—]\s*|\s+-\s+|\s+to\s+")
@@ -557,7 +562,10 @@ def _cached_span(text: str, end: str | None, field: str) -> Span:
 def _parse_span(text: str, end: str | None, field: str) -> Span:
     stripped = text.strip()
     short = _SHORT_RANGE.match(stripped) if end is None else None
-    if short and (stripped[4] != "-" or not (1 <= int(short.group("b")) <= 12 or 21 <= int(short.group("b")) <= 24)):
+    # "2024-25" is a range, but "2011-12" stays December 2011 and "2019-21" spring 2019.
+    if short and int(short.group("a")) >= 1000 and (
+        stripped[4] != "-" or int(short.group("b")) not in _MONTHS_AND_SEASONS
+    ):
         english = _english_span(stripped, text, field)
         if english is not None:
             return english
@@ -761,6 +769,9 @@ def _from_set(text: str, raw: str, field: str) -> HistDate:
         else:
             single = _edtf_only(piece, raw, field)
             members.append((single, single))
+    if len(members) == 1 and members[0][0] is members[0][1]:
+        raise BadDate("is a set of one date", field=field, value=raw,
+                      accepted="the date alone, or two or more: [2023-10, 2023-11-23]")
     return _one_of(tuple(members), approximate=qual in ("~", "%"), uncertain=qual in ("?", "%"))
 
 
@@ -931,7 +942,10 @@ def _english_words(text: str, raw: str, field: str) -> HistDate:
             raise BadDate("year 0 BC/AD does not exist", field=field, value=raw,
                           accepted="1 BC is EDTF 0000, AD 1 is 0001")
         year = 1 - number if bc else number
-        rest = era.group("rest").strip().rstrip(",")
+        if abs(year) >= 10**MAX_YEAR_DIGITS:
+            raise BadDate("is too far from year 0", field=field, value=raw,
+                          accepted=f"years of at most {MAX_YEAR_DIGITS} digits")
+        rest = era.group("rest").strip().rstrip(",") + (era.groupdict().get("time") or "")
         if not rest:
             return HistDate(year)
         return _with_year(rest, year, raw, field)
@@ -970,8 +984,8 @@ def _with_year(rest: str, year: int, raw: str, field: str) -> HistDate:
     if year >= 1000:
         return _dateutil(f"{rest} {year}", raw, field)
     probe = _dateutil(f"{rest} 2000", raw, field)
-    if probe.precision > Precision.DAY:
-        raise BadDate("gives a time in a year before 1000", field=field, value=raw, accepted="a day without a time")
+    if probe.precision > Precision.DAY and year < 1:
+        raise BadDate("gives a time of day in a BC year", field=field, value=raw, accepted="a day without a time")
     if probe.day is not None and probe.month is not None and probe.day > _month_length(year, probe.month):
         raise BadDate(f"day {probe.day} does not exist in {_MONTHS[probe.month - 1]} {_year_words(year)}",
                       field=field, value=raw, accepted=f"days 1–{_month_length(year, probe.month)}")
@@ -998,7 +1012,7 @@ def _dateutil(text: str, raw: str, field: str) -> HistDate:
     # Parse twice against two different defaults: any part that differs between the
     # two results was filled in by the default, i.e. the user did not give it.
     first_default = datetime(2000, 1, 1, 0, 0, 0)
-    second_default = datetime(2004, 2, 2, 1, 1, 1, 1)
+    second_default = datetime(2004, 2, 2, 1, 1, 1)
     try:
         one = dateparser.parse(text, default=first_default)
         two = dateparser.parse(text, default=second_default)
@@ -1027,7 +1041,8 @@ def _dateutil(text: str, raw: str, field: str) -> HistDate:
         delta = one.utcoffset()
         offset = int(delta.total_seconds() // 60) if delta is not None else None
     seconds = one.second if one.second == two.second else None
-    micro = one.microsecond if seconds is not None and one.microsecond == two.microsecond else None
+    # dateutil zeroes the fraction whenever seconds are given, so ask the text itself.
+    micro = one.microsecond if seconds is not None and _FRACTION.search(text) else None
     return HistDate(one.year, one.month, one.day, one.hour, one.minute, seconds, offset, microsecond=micro)
 
 

@@ -21,6 +21,7 @@ from chronicle.dates import (
     until_bound,
 )
 from chronicle.errors import BadDate
+from chronicle.query import EventQuery
 from tests.conftest import REALDATA
 
 END = "T23:59:59.999999Z"
@@ -239,3 +240,9 @@ def test_every_messy_real_date_reads_and_bc_ones_stay_bc() -> None:
     assert parse_span("Between 47 and 50").edtf == "[0047..0050]"
     assert parse_span("55 BC", "54 BC").edtf == "-0054/-0053"
     assert parse_span("25 oct 2022", "ongoing").edtf == "2022-10-25/.."
+
+
+def test_a_query_says_its_bc_and_microsecond_bounds_in_words() -> None:
+    query = EventQuery.parse(since="55 BC", until="Y12000", as_of="2024-05-01T10:00")
+    assert query.describe() == "since -0054-01-01, until 12000-12-31, as of 2024-05-01T10:00:59.999999Z"
+    assert EventQuery.parse(since="2023", until="2024").describe() == "since 2023-01-01, until 2024-12-31"

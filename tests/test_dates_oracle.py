@@ -33,7 +33,7 @@ import edtf  # type: ignore[import-untyped,unused-ignore]
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from chronicle.dates import Instant, bound_text, parse_span
+from chronicle.dates import Instant, bound_text, instant_from_bound_text, parse_span
 from chronicle.errors import BadDate
 
 SETTINGS = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -216,3 +216,4 @@ def test_stored_bound_text_sorts_as_time_does(a: tuple[int, ...], b: tuple[int, 
     one, two = Instant(*a), Instant(*b)
     assert (one < two) == (bound_text(one) < bound_text(two))
     assert (one == two) == (bound_text(one) == bound_text(two))
+    assert instant_from_bound_text(bound_text(one)) == one

@@ -55,7 +55,6 @@ commands that never see English dates start without it. Every pattern is compile
 
 from __future__ import annotations
 
-import calendar
 import functools
 import re
 from dataclasses import dataclass, field, replace
@@ -561,6 +560,15 @@ def _cached_span(text: str, end: str | None, field: str) -> Span:
 
 def _parse_span(text: str, end: str | None, field: str) -> Span:
     stripped = text.strip()
+    if end is None:
+        # The common case, one EDTF date, in one regex match ("2024-25" is left to the
+        # range reading below: EDTF has no month 25).
+        match = _EDTF.match(stripped)
+        if match is not None and (
+            match["day"] or not match["month"] or match["month"] == "XX"
+            or int(match["month"]) in _MONTHS_AND_SEASONS
+        ):
+            return Span(_from_edtf(match, text, field))
     short = _SHORT_RANGE.match(stripped) if end is None else None
     # "2024-25" is a range, but "2011-12" stays December 2011 and "2019-21" spring 2019.
     if short and int(short.group("a")) >= 1000 and (
@@ -638,6 +646,26 @@ def bound_text(moment: datetime | Instant) -> str:
 _NINES = str.maketrans("0123456789", "9876543210")
 
 
+def instant_from_bound_text(text: str) -> Instant:
+    """The instant a stored bound stands for (the inverse of :func:`bound_text`)."""
+    if text.startswith("--"):
+        return DISTANT_PAST
+    if text.startswith("Y"):
+        width = int(text[1])
+        year, rest = int(text[2:2 + width]), text[2 + width:]
+    elif text.startswith("-"):
+        width = 9 - int(text[1])
+        year, rest = -int(text[2:2 + width].translate(_NINES)), text[2 + width:]
+    else:
+        year, rest = int(text[:4]), text[4:]
+    return Instant(year, int(rest[1:3]), int(rest[4:6]), int(rest[7:9]), int(rest[10:12]), int(rest[13:15]))
+
+
+def bound_day_words(text: str) -> str:
+    """A stored bound as the day it falls on, for headers: ``2024-01-09``, ``-0054-03-15``."""
+    return instant_from_bound_text(text).isoformat().partition("T")[0]
+
+
 def since_bound(text: str) -> str:
     """``--since X``: the earliest instant X may stand for."""
     return bound_text(parse_date(text, field="--since").earliest_instant)
@@ -679,13 +707,17 @@ def utc_text(moment: datetime) -> str:
 
 
 def _from_edtf(match: re.Match[str], raw: str, field: str) -> HistDate:
-    parts = match.groupdict()
-    year_text: str = parts["year"]
+    # groups() in pattern order is several times cheaper than groupdict() on this path,
+    # which every imported row takes.
+    (year_text, long_text, exp_text, pow_text, month_text, day_text, hour_text, minute_text,
+     second_text, frac, tz, qual) = match.groups()
     digits = 0
-    if parts["long"]:
-        year = int(parts["long"])
-    elif parts["exp"]:
-        year = int(parts["exp"]) * 10 ** int(parts["pow"])
+    if long_text:
+        year = int(long_text)
+    elif exp_text:
+        year = int(exp_text) * 10 ** int(pow_text)
+    elif year_text[0] != "-" and "X" not in year_text:
+        year = int(year_text)
     else:
         digits = year_text.count("X")
         magnitude = int(year_text.lstrip("-").replace("X", "0"))
@@ -693,13 +725,11 @@ def _from_edtf(match: re.Match[str], raw: str, field: str) -> HistDate:
         if year_text == "-0000":
             raise BadDate("year -0000 does not exist", field=field, value=raw,
                           accepted="0000 for 1 BC, -0001 for 2 BC")
-    if abs(year) >= 10**MAX_YEAR_DIGITS:
+    if not -(10**MAX_YEAR_DIGITS) < year < 10**MAX_YEAR_DIGITS:
         raise BadDate("is too far from year 0", field=field, value=raw,
                       accepted=f"years of at most {MAX_YEAR_DIGITS} digits")
-    month_text, day_text = parts["month"], parts["day"]
-    qual = parts["qual"] or ""
-    approximate, uncertain = qual in ("~", "%"), qual in ("?", "%")
-    if (parts["long"] or parts["exp"]) and month_text:
+    approximate, uncertain = qual == "~" or qual == "%", qual == "?" or qual == "%"
+    if (long_text or exp_text) and month_text:
         raise BadDate("a Y-year has no month or day", field=field, value=raw, accepted=ACCEPTED)
     if digits and month_text:
         raise BadDate("a year with X digits has no month or day", field=field, value=raw,
@@ -731,15 +761,14 @@ def _from_edtf(match: re.Match[str], raw: str, field: str) -> HistDate:
             f"day {day} does not exist in {_MONTHS[month - 1]} {_year_words(year)}",
             field=field, value=raw, accepted=f"days 1–{last}",
         )
-    if parts["hour"] is None:
+    if hour_text is None:
         return HistDate(year, month, day, approximate=approximate, uncertain=uncertain)
-    hour, minute = int(parts["hour"]), int(parts["minute"])
-    second = int(parts["second"]) if parts["second"] else None
-    frac = parts["frac"]
+    hour, minute = int(hour_text), int(minute_text)
+    second = int(second_text) if second_text else None
     microsecond = int(frac.ljust(6, "0")) if frac else None
     if hour > 23 or minute > 59 or (second or 0) > 59:
         raise BadDate("is not a valid time of day", field=field, value=raw, accepted=ACCEPTED)
-    offset = _parse_offset(parts["tz"], raw, field) if parts["tz"] else None
+    offset = _parse_offset(tz, raw, field) if tz else None
     if not 1 <= year <= 9999:
         raise BadDate("a time of day is accepted in the years 1–9999", field=field, value=raw,
                       accepted="a day without a time for other years")
@@ -1110,9 +1139,14 @@ def _from_day_number(number: int) -> Instant:
     return Instant(moved.year - 400 * cycles, moved.month, moved.day)
 
 
+_DAYS_IN_MONTH = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
 def _month_length(year: int, month: int) -> int:
-    # The Gregorian leap rule repeats every 400 years, so any year maps into 1–400+.
-    return calendar.monthrange(year % 400 + 400, month)[1]
+    """Days in ``month`` of any astronomical year (Python's % keeps the leap rule for BC)."""
+    if month == 2 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0):
+        return 29
+    return _DAYS_IN_MONTH[month]
 
 
 def _year_digits(year: int) -> str:

@@ -246,3 +246,14 @@ def test_a_query_says_its_bc_and_microsecond_bounds_in_words() -> None:
     query = EventQuery.parse(since="55 BC", until="Y12000", as_of="2024-05-01T10:00")
     assert query.describe() == "since -0054-01-01, until 12000-12-31, as of 2024-05-01T10:00:59.999999Z"
     assert EventQuery.parse(since="2023", until="2024").describe() == "since 2023-01-01, until 2024-12-31"
+
+
+def test_days_and_shifts_of_any_year() -> None:
+    caesar = parse_date("15 Mar 44 BC")
+    assert (caesar.earliest_day_text, caesar.latest_day_text) == ("-0043-03-15", "-0043-03-15")
+    assert parse_date("2024-02").latest_day_text == "2024-02-29"
+    assert Instant(1, 1, 1).shifted(days=-1) == Instant(0, 12, 31)
+    assert Instant(-43, 3, 15, 12).shifted(days=20) == Instant(-43, 4, 4, 12)
+    assert Instant(9999, 12, 31).shifted(days=1) == Instant(10000, 1, 1)
+    with pytest.raises(BadDate, match="44 BC"):
+        _ = caesar.earliest_day

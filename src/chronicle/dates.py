@@ -230,6 +230,11 @@ class Instant:
             cycles = -((year - 9999) // 400 + 1)
         return date(year + 400 * cycles, self.month, self.day).toordinal() - 146097 * cycles
 
+    def shifted(self, *, days: int) -> Instant:
+        """The same time of day ``days`` days later (earlier when negative), any year."""
+        day = _from_day_number(self.day_number + days)
+        return replace(day, hour=self.hour, minute=self.minute, second=self.second, microsecond=self.microsecond)
+
     def __sub__(self, other: Instant) -> timedelta:
         days = self.day_number - other.day_number
         seconds = (self.hour - other.hour) * 3600 + (self.minute - other.minute) * 60 + (
@@ -352,15 +357,26 @@ class HistDate:
 
     @property
     def earliest_day(self) -> date:
-        """The first calendar day this date can stand for (local to the source)."""
-        first = self._first_local()
+        """The first calendar day this date can stand for (local to the source), years
+        1–9999 (:class:`BadDate` otherwise; see :attr:`earliest_day_text`)."""
+        first = self._first_local().to_datetime()
         return date(first.year, first.month, first.day)
 
     @property
     def latest_day(self) -> date:
-        """The last calendar day this date can stand for (local to the source)."""
-        last = self._last_local()
+        """The last calendar day this date can stand for (local to the source), years 1–9999."""
+        last = self._last_local().to_datetime()
         return date(last.year, last.month, last.day)
+
+    @property
+    def earliest_day_text(self) -> str:
+        """The first calendar day as ISO text, any year: ``2024-01-01``, ``-0054-01-01``."""
+        return self._first_local().isoformat().partition("T")[0]
+
+    @property
+    def latest_day_text(self) -> str:
+        """The last calendar day as ISO text, any year: ``2024-12-31``, ``-0054-12-31``."""
+        return self._last_local().isoformat().partition("T")[0]
 
     @property
     def earliest_instant(self) -> Instant:

@@ -370,13 +370,17 @@ class HistDate:
 
     @property
     def earliest_day_text(self) -> str:
-        """The first calendar day as ISO text, any year: ``2024-01-01``, ``-0054-01-01``."""
-        return self._first_local().isoformat().partition("T")[0]
+        """The first calendar day as ISO text, any year: ``2024-01-01``, ``-0054-01-01``;
+        empty when there is none (an open or unknown start, ``[..2019]``)."""
+        first = self._first_local()
+        return "" if first == DISTANT_PAST else first.isoformat().partition("T")[0]
 
     @property
     def latest_day_text(self) -> str:
-        """The last calendar day as ISO text, any year: ``2024-12-31``, ``-0054-12-31``."""
-        return self._last_local().isoformat().partition("T")[0]
+        """The last calendar day as ISO text, any year: ``2024-12-31``, ``-0054-12-31``;
+        empty when there is none (an open or unknown end, ``[2021..]``)."""
+        last = self._last_local()
+        return "" if last == DISTANT_FUTURE else last.isoformat().partition("T")[0]
 
     @property
     def earliest_instant(self) -> Instant:
@@ -422,6 +426,8 @@ class HistDate:
     # -- bounds in the source's own clock ----------------------------------
 
     def _first_local(self) -> Instant:
+        if self.open:
+            return DISTANT_PAST
         if self.one_of:
             return min(DISTANT_PAST if low is None else low._first_local() for low, _ in self.one_of)
         if self.season is not None:
@@ -432,6 +438,8 @@ class HistDate:
         return Instant(self.year, self.month or 1, self.day or 1)
 
     def _last_local(self) -> Instant:
+        if self.open:
+            return DISTANT_FUTURE
         if self.one_of:
             return max(DISTANT_FUTURE if high is None else high._last_local() for _, high in self.one_of)
         year = self.year + (10**self.unspecified_digits - 1)

@@ -495,6 +495,17 @@ class Span:
         return self.start.edtf if end is None else f"{self.start.edtf}/{end}"
 
     @property
+    def parts(self) -> tuple[str, str | None]:
+        """The stored ``(date, end)`` texts that :func:`parse_span` reads back as this span.
+
+        Usually ``(start.edtf, end_edtf)``; an unknown end (``2020/``) has no text of its
+        own (an empty end means no end), so the whole span goes in ``date``.
+        """
+        if self.end is not None and self.end.open:
+            return self.edtf, None
+        return self.start.edtf, self.end_edtf
+
+    @property
     def earliest_instant(self) -> Instant:
         return self.start.earliest_instant
 

@@ -43,7 +43,18 @@ You write                              Stored as (EDTF)            Means (earlie
 ``between 47 and 50``                  ``[0047..0050]``            one moment within 47–50
 ``2024–25``, ``2024-25``, ``A – B``    ``2024/2025``, ``A/B``      an interval (``2019-21`` is EDTF spring 2019)
 ``since 2020``, ``until 2020``         ``2020/..``, ``../2020``    open intervals
+``A – ongoing``, ``A – unknown``       ``A/..``, ``A/``            an end still going on / not known
+(an end given as ``ongoing``)          ``A/..``                    the same, from a separate end column
 =====================================  ==========================  ==============================================
+
+Bounds: ``earliest_instant``/``latest_instant`` are UTC :class:`Instant` values; a year
+ends at ``…-12-31T23:59:59.999999``; a timestamp is its own instant; an open or unknown
+side is :data:`DISTANT_PAST`/:data:`DISTANT_FUTURE`. :func:`bound_text` is their sortable
+text (unchanged for the years 1–9999). ``--as-of`` that does not give every digit means the
+end of what it names (:func:`parse_timestamp`).
+
+Rendering reads back: ``parse_span(span.render()) == span`` for every span, and
+``parse_span(*span.parts) == span`` for what is stored.
 
 Refused, with one line naming the accepted forms: two-digit years (``44-03-15``,
 ``3/4/24``), day/month orders that could be either (``03/04/2024``), ``the 1900s``

@@ -9,6 +9,8 @@ differs, the test says so once, here:
 - EDTF winter (``2024-24``) runs Dec–Feb in chronicle; edtf 5 ends it on 31 Dec;
 - edtf 5 swaps the first and last day of a BC month or day written ``XX``
   (``-0001-01-XX`` from 31 Jan to 1 Jan);
+- chronicle takes a time of day only in the years 1–9999 (edtf 5 also in BC years), but
+  also in intervals, sets and with a qualifier (edtf 5 only alone and unqualified);
 - chronicle also reads timestamps without seconds or with a fraction (ISO 8601 forms
   EDTF leaves out); those are checked by the round trip below, not against edtf;
 - seasons 25–41 and X digits inside a year with a month (level 2) are not accepted;
@@ -116,13 +118,14 @@ def _real_days(text: str) -> bool:
 
 
 _X_YEAR_WITH_MONTH = re.compile(r"[0-9X]{3}X-")
+_EARLY_TIMESTAMP = re.compile(r"(?:^|[\[/, ])(?:-[0-9]{4}|0000)-[0-9]{2}-[0-9]{2}T")
 _WINTER = re.compile(r"(?:^|[\[/, ])-?[0-9]{4}-24(?![0-9])")
 
 
 def _known_divergence(text: str) -> bool:
     negative_unspecified = "-XX" in text and any(p.startswith("-") for p in re.split(r"[\[/, ]+", text))
     return bool(_WINTER.search(text)) or not _real_days(text) or negative_unspecified \
-        or bool(_X_YEAR_WITH_MONTH.search(text))
+        or bool(_X_YEAR_WITH_MONTH.search(text)) or bool(_EARLY_TIMESTAMP.search(text))
 
 
 _SEASON_IN_SET = re.compile(r"[0-9]{4}-2[1-4]")
@@ -158,6 +161,8 @@ def test_chronicle_and_the_specification_agree_on_what_is_a_date(text: str) -> N
         qualified = any(mark in text for mark in "~?%")
         long_year_beyond_edtf5 = "Y" in text and (qualified or "/" in text)
         long_year_beyond_edtf5 |= qualified and (bool(_SEASON_IN_SET.search(text)) or "X" in text)
+        # edtf 5 takes a timestamp only alone and unqualified.
+        long_year_beyond_edtf5 |= "T" in text and (qualified or "/" in text or text.startswith("["))
         # "2024-25" is read as 2024 to 2025 (a form people type); EDTF has no month 25.
         short_range = "/" not in text and ours.is_interval
         if theirs is None and ".." not in text and not long_year_beyond_edtf5 and not _set_beyond_edtf5(text) \

@@ -108,6 +108,8 @@ def test_each_form_has_its_edtf_bounds_and_words(
         ("2024/", "2024/", "2024 – unknown"),
         ("2020/..", "2020/..", "2020 – ongoing"),
         ("-0054/-0053", "-0054/-0053", "55 BC – 54 BC"),
+        ("2024-01/2024", "2024-01/2024", "Jan 2024 – 2024"),
+        ("0001-01/0001", "0001-01/0001", "Jan AD 1 – AD 1"),
     ],
 )
 def test_ranges_typed_in_english_and_edtf(text: str, edtf: str, words: str) -> None:

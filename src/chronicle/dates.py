@@ -117,7 +117,8 @@ _APPROX_PREFIX = re.compile(
     r"^(?:c\.|ca\.|c\s|circa|about|approx\.?|approximately|around|~)\s*", re.IGNORECASE
 )
 _AMBIGUOUS_NUMERIC = re.compile(r"^\s*(\d{1,2})[/.](\d{1,2})[/.](\d{4})\s*$")
-_NUMERIC_DATE = re.compile(r"^\s*\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}\s*$")
+#: "25/12/2024", "3/4/24": a day written with slashes, not an interval.
+_NUMERIC_DATE = re.compile(r"^\s*\d{1,2}([/.])\d{1,2}\1\d{1,4}\s*$")
 _TWO_DIGIT_YEAR = re.compile(r"^\s*(?:\d{1,2}[/.-]\d{1,2}[/.-]\d{2}|\d{2}[/.-]\d{1,2}[/.-]\d{1,2})\s*$")
 _NUMBERS = re.compile(r"\d+")
 _FRACTION = re.compile(r":\d{2}[.,]\d")

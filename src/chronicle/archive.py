@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from chronicle.errors import AmbiguousId, ArchiveNotFound, Conflict, InvalidInput, UnknownEvent
+from chronicle.errors import AmbiguousId, ArchiveNotFound, Conflict, InvalidInput, TamperedLog, UnknownEvent
+from chronicle.integrity import check_projection, repair_projection
 from chronicle.model import (
     Draft,
     Event,
@@ -71,6 +72,16 @@ class VerifyReport:
     entries: int
     head_hash: str
     events: int
+
+
+@dataclass(frozen=True, slots=True)
+class RepairReport:
+    verified: VerifyReport
+    """The archive's ``verify`` after the repair."""
+    found: str | None
+    """What the first ``verify`` found wrong (None: nothing, and nothing was rebuilt)."""
+    replayed: int
+    """Log records replayed into the rebuilt event_versions table."""
 
 
 class Archive:
@@ -256,8 +267,23 @@ class Archive:
         return self.store.head()
 
     def verify(self, *, progress: Callable[[int], None] | None = None) -> VerifyReport:
+        """Check the log's chain, then every projected column against a replay of the log."""
         head = self.store.verify(progress=progress)
+        check_projection(self.store)
         return VerifyReport(head.count, head.hash, self.store.count(EventQuery(include_retracted=True)))
+
+    def repair(self) -> RepairReport:
+        """Rebuild the derived tables from the log if ``verify`` finds them wrong, then verify.
+
+        Only event_versions is rebuilt; the log is never changed. A damaged log still
+        fails the final ``verify`` (a :class:`~chronicle.errors.TamperedLog`).
+        """
+        try:
+            return RepairReport(self.verify(), None, 0)
+        except TamperedLog as error:
+            found = error.describe()
+        replayed = repair_projection(self.store)
+        return RepairReport(self.verify(), found, replayed)
 
 
 def require_reason(reason: str | None) -> str:
@@ -268,6 +294,6 @@ def require_reason(reason: str | None) -> str:
 
 
 __all__ = [
-    "ARCHIVE_DIR", "ARCHIVE_FILE", "Archive", "VerifyReport", "archive_url", "default_author", "locate",
+    "ARCHIVE_DIR", "ARCHIVE_FILE", "Archive", "RepairReport", "VerifyReport", "archive_url", "default_author", "locate",
     "recorded_payload", "require_reason",
 ]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
@@ -182,7 +183,11 @@ def import_file(
     shown = label or str(path)
     origin = file_origin(shown, sha256_file(path))
     if fmt == "jsonl":
-        result = archive.store.append_records(log_reader(fmt)(path, archive.head()))
+        head = archive.head()
+        # The archive's own records, compared with the backup's first ones; closed here
+        # (not whenever collected) when a difference stops the replay early.
+        with closing(archive.store.records(limit=head.count)) as stored:
+            result = archive.store.append_records(log_reader(fmt)(path, head, stored))
         return ImportReport(shown, result.count, result.count, 0, 0, 0)
     items = importer(fmt)(path, dict(options or {}, origin=origin, label=shown))
     report = import_items(archive, items, origin=origin, path=shown, progress=progress, now=now)

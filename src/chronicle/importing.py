@@ -13,8 +13,7 @@ decides, against the archive's state inside the write transaction, what that mea
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import closing
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
@@ -186,8 +185,12 @@ def import_file(
         head = archive.head()
         # The archive's own records, compared with the backup's first ones; closed here
         # (not whenever collected) when a difference stops the replay early.
-        with closing(archive.store.records(limit=head.count)) as stored:
+        stored = archive.store.records(limit=head.count)
+        try:
             result = archive.store.append_records(log_reader(fmt)(path, head, stored))
+        finally:
+            if isinstance(stored, Generator):
+                stored.close()
         return ImportReport(shown, result.count, result.count, 0, 0, 0)
     items = importer(fmt)(path, dict(options or {}, origin=origin, label=shown))
     report = import_items(archive, items, origin=origin, path=shown, progress=progress, now=now)

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import getpass
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from chronicle.errors import AmbiguousId, ArchiveNotFound, Conflict, InvalidInput, TamperedLog, UnknownEvent
+from chronicle.errors import AmbiguousId, ArchiveNotFound, InvalidInput, TamperedLog, UnknownEvent
 from chronicle.integrity import check_projection, repair_projection
 from chronicle.model import (
     Draft,
@@ -32,6 +32,9 @@ from chronicle.store import AppendResult, Head, Store
 
 ARCHIVE_DIR = "events"
 ARCHIVE_FILE = "chronicle.db"
+
+#: How many candidate ids (``slug``, ``slug-2``, …) ``add`` looks up at a time.
+_ID_BATCH = 50
 
 
 def default_author() -> str:
@@ -165,31 +168,35 @@ class Archive:
             new_id = check_id(event_id)
             if self.store.existing([new_id]):
                 raise InvalidInput("is taken by another event", field="--id", value=new_id)
-        else:
-            new_id = self._free_id(slugify(fields.title))
-        for _attempt in range(3):
-            try:
-                self.store.append([Draft(new_id, Kind.RECORDED, payload, self._prov())])
-                return new_id
-            except Conflict:
-                # Another writer took the id we chose between choosing and appending
-                # (two `add`s of one title at once): choose again. An --id the user
-                # chose is theirs, so that conflict stands.
-                if event_id is not None or not self.store.existing([new_id]):
-                    raise
-                new_id = self._free_id(slugify(fields.title))
-        raise Conflict("other writers kept taking the chosen id", field="id", value=new_id)
+            self.store.append([Draft(new_id, Kind.RECORDED, payload, self._prov())])
+            return new_id
+        return self._record_under_free_id(slugify(fields.title), payload)
 
-    def _free_id(self, base: str) -> str:
-        taken = set(self.store.resolve_prefix(base))
-        if base not in taken:
-            return base
-        number = 2
-        while True:
-            candidate = f"{base}-{number}"
-            if candidate not in taken and not self.store.existing([candidate]):
-                return candidate
-            number += 1
+    def _record_under_free_id(self, base: str, payload: dict[str, Any]) -> str:
+        """Record a new event under ``base``, or the first of ``base-2``, ``base-3``… that is free.
+
+        The id is chosen inside the write transaction, with the write lock held
+        (:meth:`Store.append_planned` shows the plan the stored state of each batch of
+        candidates): no other writer can take it between choosing and appending, so
+        any number of adds of one title at once all succeed, each with its own id.
+        """
+        chosen: list[str] = []
+
+        def candidates() -> Iterator[list[str]]:
+            start = 1
+            while not chosen:
+                yield [base if n == 1 else f"{base}-{n}" for n in range(start, start + _ID_BATCH)]
+                start += _ID_BATCH
+
+        def plan(batch: Sequence[str], existing: dict[str, Event]) -> list[Draft]:
+            free = next((candidate for candidate in batch if candidate not in existing), None)
+            if free is None:
+                return []
+            chosen.append(free)
+            return [Draft(free, Kind.RECORDED, payload, self._prov())]
+
+        self.store.append_planned(candidates(), plan, key=lambda candidate: candidate)
+        return chosen[0]
 
     def revise(self, ref: str, *, reason: str, **changes: Any) -> Event:
         """Change some fields of an event; only the fields that really change are recorded."""

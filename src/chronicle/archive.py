@@ -16,6 +16,7 @@ from typing import Any
 from chronicle.errors import AmbiguousId, ArchiveNotFound, InvalidInput, TamperedLog, UnknownEvent
 from chronicle.integrity import check_projection, repair_projection
 from chronicle.model import (
+    AUTHOR_MAX,
     Draft,
     Event,
     EventFields,
@@ -23,6 +24,7 @@ from chronicle.model import (
     Provenance,
     Record,
     Source,
+    check_author,
     check_id,
     recorded_payload,
     slugify,
@@ -46,6 +48,20 @@ def default_author() -> str:
         return getpass.getuser()
     except Exception:
         return "unknown"
+
+
+def os_user() -> str:
+    """The operating-system user running this process, cleaned to one short line.
+
+    Recorded beside the author by the command line (see :class:`Archive`'s ``os_user``),
+    because ``--author`` is a claim anyone can make.
+    """
+    try:
+        name = getpass.getuser()
+    except Exception:
+        return "unknown"
+    cleaned = "".join(char if char.isprintable() else "?" for char in name).strip()
+    return cleaned[:AUTHOR_MAX] or "unknown"
 
 
 def archive_url(directory: Path) -> str:
@@ -88,15 +104,28 @@ class RepairReport:
 
 
 class Archive:
-    """One archive, opened for a given author and origin (the command or file)."""
+    """One archive, opened for a given author and origin (the command or file).
 
-    def __init__(self, store: Store, *, author: str | None = None, origin: str = "chronicle") -> None:
+    ``os_user``, when given (the command line gives :func:`os_user`), is written into
+    the origin of every record this archive object appends — ``… (OS user alice)`` —
+    so that each record says which account ran the command, whatever ``--author``
+    claims. It goes into the origin text rather than a field of its own because the
+    log's format and every existing hash must not change; library callers that pin
+    their records byte for byte (the golden logs) leave it out.
+    """
+
+    def __init__(self, store: Store, *, author: str | None = None, origin: str = "chronicle",
+                 os_user: str | None = None) -> None:
         self.store = store
-        self.author = author or default_author()
+        self.author = check_author(author or default_author())
         self.origin = origin
+        self.os_user = os_user
 
     @classmethod
-    def open(cls, url: str, *, author: str | None = None, origin: str = "chronicle") -> Archive:
+    def open(cls, url: str, *, author: str | None = None, origin: str = "chronicle",
+             os_user: str | None = None) -> Archive:
+        if author:
+            check_author(author)  # before touching the database
         store = Store(url)
         try:
             store.check_schema(writing=False)
@@ -104,7 +133,11 @@ class Archive:
         except BaseException:
             store.close()  # no pooled connection outlives a refusal
             raise
-        return cls(store, author=author, origin=origin)
+        return cls(store, author=author, origin=origin, os_user=os_user)
+
+    def record_origin(self, origin: str) -> str:
+        """``origin`` as a record stores it: with the OS user, when this archive knows it."""
+        return origin if self.os_user is None else f"{origin} (OS user {self.os_user})"
 
     @classmethod
     def init(
@@ -140,7 +173,7 @@ class Archive:
         return self.store.meta().get("description", "")
 
     def _prov(self, reason: str | None = None) -> Provenance:
-        return Provenance(author=self.author, origin=self.origin, reason=reason)
+        return Provenance(author=self.author, origin=self.record_origin(self.origin), reason=reason)
 
     # -- writing -----------------------------------------------------------------
 
@@ -302,5 +335,5 @@ def require_reason(reason: str | None) -> str:
 
 __all__ = [
     "ARCHIVE_DIR", "ARCHIVE_FILE", "Archive", "RepairReport", "VerifyReport", "archive_url", "default_author", "locate",
-    "recorded_payload", "require_reason",
+    "os_user", "recorded_payload", "require_reason",
 ]

@@ -24,7 +24,7 @@ from chronicle.archive import Archive
 from chronicle.errors import ChronicleError, InvalidInput
 from chronicle.formats import import_format, importer, log_reader
 from chronicle.incoming import Incoming, Revision, reject_unknown_keys
-from chronicle.model import Draft, Event, Kind, Provenance, Record, check_id
+from chronicle.model import Draft, Event, Kind, Provenance, Record, check_author, check_id
 from chronicle.projection import apply
 from chronicle.store import AppendResult
 
@@ -122,7 +122,7 @@ def import_items(
 
 def _plan_item(item: Incoming, current: Event | None, default_author: str, origin: str) -> Iterator[Draft]:
     check_id(item.event_id, field="id")
-    author = item.author or default_author
+    author = check_author(item.author, field="author") if item.author else default_author
     if item.row is not None:
         origin = f"{origin} row {item.row}"
     if current is None:
@@ -148,7 +148,8 @@ def _plan_item(item: Incoming, current: Event | None, default_author: str, origi
 
 
 def _revision_drafts(event_id: str, revision: Revision, author: str, origin: str) -> Iterator[Draft]:
-    prov = Provenance(revision.author or author, origin, revision.reason)
+    prov = Provenance(check_author(revision.author, field="author") if revision.author else author,
+                      origin, revision.reason)
     for source in revision.sources:
         yield Draft(event_id, Kind.SOURCED, {"source": source.to_dict()}, prov)
     if revision.changes:
@@ -180,7 +181,7 @@ def import_file(
     if not path.is_file():
         raise InvalidInput("does not exist or is not a file", field="file", value=str(path))
     shown = label or str(path)
-    origin = file_origin(shown, sha256_file(path))
+    origin = archive.record_origin(file_origin(shown, sha256_file(path)))
     if fmt == "jsonl":
         head = archive.head()
         # The archive's own records, compared with the backup's first ones; closed here

@@ -36,6 +36,7 @@ _log = log_table.c
 
 #: Every column of ``event_versions``, in table order: all of them are checked.
 COLUMNS: tuple[str, ...] = tuple(column.name for column in versions_table.columns)
+_LOG_WIDTH = len(log_table.columns)
 _INTEGERS = frozenset({"from_seq", "to_seq", "precision", "wide"})
 
 
@@ -94,7 +95,7 @@ def check_projection(store: Store, *, progress: Callable[[int], None] | None = N
                     pending[0]["to_seq"] = record.seq
                     pending[0]["to_at"] = record.recorded_at
                     _compare(*pending)
-                stored = {name: getattr(row, f"v_{name}") for name in COLUMNS}
+                stored = dict(zip(COLUMNS, row[_LOG_WIDTH:], strict=True))
                 pending = (expected, stored)
                 records += 1
                 if progress is not None and records % 10000 == 0:

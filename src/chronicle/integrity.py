@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import and_, exists, select
 
 from chronicle.errors import ProjectionMismatch
-from chronicle.model import Event
+from chronicle.model import Event, Record
 from chronicle.projection import apply, event_from_doc
 from chronicle.store import Store, _record_from_row, _version_row, log_table, versions_table
 
@@ -89,7 +89,7 @@ def check_projection(store: Store, *, progress: Callable[[int], None] | None = N
                         f"event {record.event_id}: record {record.seq} cannot be replayed ({error})",
                         event_id=record.event_id, column=None, seq=record.seq,
                     ) from None
-                expected = _version_row(state, record)
+                expected = _expected_row(state, record)
                 if pending is not None:
                     # The previous version was current until this record.
                     pending[0]["to_seq"] = record.seq
@@ -114,6 +114,13 @@ def check_projection(store: Store, *, progress: Callable[[int], None] | None = N
             event_id=stray.event_id, column=None, seq=int(stray.from_seq),
         )
     return ProjectionReport(records, records)
+
+
+def _expected_row(state: Event, record: Record) -> dict[str, Any]:
+    """The version row the write path stores for ``state`` after ``record``, by column name."""
+    row: Any = _version_row(state, record)
+    # The write path builds it as a dict, or positionally in table column order.
+    return dict(row) if isinstance(row, dict) else dict(zip(COLUMNS, row, strict=True))
 
 
 def _compare(expected: dict[str, Any], stored: dict[str, Any]) -> None:

@@ -42,11 +42,11 @@ class Settings:
         self._archive: Any = None
 
     def archive(self) -> Any:
-        from chronicle.archive import Archive, locate
+        from chronicle.archive import Archive, locate, os_user
 
         if self._archive is None:
             origin = "chronicle " + shlex.join(sys.argv[1:])
-            self._archive = Archive.open(locate(self.db), author=self.author, origin=origin)
+            self._archive = Archive.open(locate(self.db), author=self.author, origin=origin, os_user=os_user())
         return self._archive
 
 
@@ -56,7 +56,9 @@ class Settings:
               help="Archive database URL (sqlite:///… or postgresql+psycopg://…). "
                    "Default: the nearest events/chronicle.db in this or a parent directory. [env: CHRONICLE_DB]")
 @click.option("--author", envvar="CHRONICLE_AUTHOR", metavar="NAME",
-              help="Who is recording, for the provenance of every record. [env: CHRONICLE_AUTHOR; default: your OS user]")
+              help="Who is recording, for the provenance of every record: one line, at most 200 characters. "
+                   "Each record also notes the OS user who ran the command. "
+                   "[env: CHRONICLE_AUTHOR; default: your OS user]")
 @click.pass_context
 def main(ctx: click.Context, db: str | None, author: str | None) -> None:
     """chronicle — an append-only, sourced timeline archive.

@@ -55,7 +55,7 @@ def show(settings: Any, /, event_id: str | None, fmt: str, limit: int | None, **
       chronicle show noboa-takes
       chronicle show noboa-takes-office --as-of 2026-11-28T00:00Z
     """
-    archive = settings.archive()
+    archive = settings.archive(read_only=True)
     if event_id is not None:
         event = archive.get(event_id, as_of=filters.get("as_of"))
         if fmt == "table":
@@ -91,7 +91,7 @@ def history(settings: Any, /, event_id: str, fmt: str) -> None:
     Example:
       chronicle history noboa-takes-office
     """
-    for number, record in enumerate(settings.archive().history(event_id)):
+    for number, record in enumerate(settings.archive(read_only=True).history(event_id)):
         if fmt == "jsonl":
             click.echo(json.dumps(record.to_dict(), ensure_ascii=False))
         else:
@@ -111,7 +111,7 @@ def log(settings: Any, /, after: int, limit: int | None, fmt: str) -> None:
     Example:
       chronicle log --limit 5
     """
-    for record in settings.archive().log(after=after, limit=limit):
+    for record in settings.archive(read_only=True).log(after=after, limit=limit):
         if fmt == "jsonl":
             sys.stdout.write(json.dumps(record.to_dict(), ensure_ascii=False, sort_keys=True) + "\n")
         else:
@@ -129,7 +129,7 @@ def verify(settings: Any) -> None:
     from chronicle.cli.progress import Progress
 
     with Progress("verified", "records") as progress:
-        report = settings.archive().verify(progress=progress)
+        report = settings.archive(read_only=True).verify(progress=progress)
     click.echo(f"ok: {report.entries} entries, {report.events} events, head {report.head_hash}")
 
 

@@ -116,7 +116,7 @@ def export(settings: Any, /, fmt: str, output: str | None, limit: int | None, im
     query = build_query(limit=limit, **filters)
     options = {"imprecise": imprecise, "template_dir": template_dir, "excel": excel, "raw": raw,
                "sources_file": sources_file}
-    result = run_export(settings.archive(), fmt, query, output, options)
+    result = run_export(settings.archive(read_only=True), fmt, query, output, options)
     stats = result.stats
     skipped = f", {stats.skipped} left out ({stats.note})" if stats.skipped else ""
     if result.path != "-":

@@ -40,7 +40,7 @@ class ChronicleError(Exception):
         if self.field:
             parts.append(f"{self.field}")
         if self.value is not None:
-            parts.append(f"{self.value!r}")
+            parts.append(shown_value(self.value))
         head = ": ".join(parts)
         text = f"{head}: {self.message}" if head else self.message
         if self.where:
@@ -57,6 +57,20 @@ class ChronicleError(Exception):
         self.where = f"{where}: {self.where}" if self.where else where
         self.args = (self.describe(),)
         return self
+
+
+#: Longest value quoted whole in a message; longer ones are cut and their length given.
+SHOWN_VALUE_LIMIT = 120
+
+
+def shown_value(value: object) -> str:
+    """``repr(value)`` for a message: one line (repr escapes newlines), at most about
+    :data:`SHOWN_VALUE_LIMIT` characters — a 100,000-character value must not flood it."""
+    text = repr(value)
+    if len(text) <= SHOWN_VALUE_LIMIT:
+        return text
+    size = f"{len(value)} characters" if isinstance(value, str | bytes | list | tuple | dict) else "long"
+    return f"{text[:SHOWN_VALUE_LIMIT - 20]}… ({size})"
 
 
 class InvalidInput(ChronicleError):

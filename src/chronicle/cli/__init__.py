@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from chronicle import __version__
-from chronicle.errors import ArchiveNotFound, ChronicleError, StorageError, os_failure
+from chronicle.errors import ArchiveNotFound, ChronicleError, InvalidInput, StorageError, os_failure
 
 #: Exit statuses (documented in docs/fault-cases.md): 0 done; 1 refused (unknown id,
 #: conflict, tampered log…); 2 bad input or usage; 3 a storage failure — the database or
@@ -45,6 +45,10 @@ class ChronicleGroup(click.Group):
             _fail(ctx, error)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
+        except RecursionError:
+            # The format modules bound nesting where they parse; this is the backstop.
+            _fail(ctx, InvalidInput("nests too deeply to be read", field="input",
+                                    accepted="documents nested at most a few dozen levels"))
         except OSError as error:
             if error.errno is None:
                 raise
@@ -72,6 +76,27 @@ def _fail(ctx: click.Context, error: ChronicleError) -> None:
 def _one_line(text: str) -> str:
     """Messages are one line: a value with a newline in it must not forge a second one."""
     return text.replace("\r", "\\r").replace("\n", "\\n")
+
+
+#: Longest ``--author`` accepted: a name or an e-mail address, not a document.
+AUTHOR_LIMIT = 200
+
+
+def checked_author(author: str | None) -> str | None:
+    """``--author`` as given, if it is one line of at most :data:`AUTHOR_LIMIT` printable
+    characters: it is printed in ``chronicle log`` and ``history``, where a newline or an
+    escape sequence would forge lines. (Model rule: may move into chronicle.model.)"""
+    if author is None:
+        return None
+    accepted = f"one line of at most {AUTHOR_LIMIT} printable characters"
+    if not author.strip():
+        return None  # an empty CHRONICLE_AUTHOR means "not set": the OS user
+    if len(author) > AUTHOR_LIMIT:
+        raise InvalidInput(f"is {len(author)} characters long", field="--author", value=author, accepted=accepted)
+    if not author.isprintable():
+        raise InvalidInput("holds a line break or control character", field="--author", value=author,
+                           accepted=accepted)
+    return author
 
 
 class Settings:
@@ -137,7 +162,7 @@ def main(ctx: click.Context, db: str | None, author: str | None) -> None:
     Publish:  chronicle export --format html   (also ics, csv, json, jsonl)
     Check:    chronicle verify
     """
-    ctx.obj = Settings(db, author)
+    ctx.obj = Settings(db, checked_author(author))
     ctx.call_on_close(lambda: ctx.obj._archive.close() if ctx.obj._archive is not None else None)
 
 

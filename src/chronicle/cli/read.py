@@ -10,6 +10,10 @@ import click
 
 from chronicle.cli.output import event_detail, event_line, json_array, record_history, record_line
 
+#: Counts and sequence numbers: what the databases can hold (64-bit signed), so a huge
+#: number is a one-line usage error from click, not an OverflowError from the driver.
+COUNT = click.IntRange(min=0, max=2**63 - 1)
+
 
 def filter_options(function: Any) -> Any:
     """The filters shared by ``show`` and ``export``."""
@@ -40,7 +44,7 @@ def build_query(*, limit: int | None = None, **filters: Any) -> Any:
 @click.command()
 @click.argument("event_id", metavar="[ID]", required=False)
 @filter_options
-@click.option("--limit", type=click.IntRange(min=0), metavar="N", help="At most N events.")
+@click.option("--limit", type=COUNT, metavar="N", help="At most N events.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl"]), default="table",
               show_default=True, help="json: one array; jsonl: one event per line (for scripts).")
 @click.pass_obj
@@ -99,8 +103,8 @@ def history(settings: Any, /, event_id: str, fmt: str) -> None:
 
 
 @click.command()
-@click.option("--after", type=click.IntRange(min=0), default=0, metavar="SEQ", help="Start after this sequence number.")
-@click.option("--limit", type=click.IntRange(min=0), metavar="N", help="At most N records.")
+@click.option("--after", type=COUNT, default=0, metavar="SEQ", help="Start after this sequence number.")
+@click.option("--limit", type=COUNT, metavar="N", help="At most N records.")
 @click.option("--format", "fmt", type=click.Choice(["text", "jsonl"]), default="text", show_default=True,
               help="jsonl: full records with hashes (same as `export --format jsonl`).")
 @click.pass_obj

@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from chronicle.cli.progress import Progress
-from chronicle.cli.read import build_query, filter_options
+from chronicle.cli.read import COUNT, build_query, filter_options
 
 
 @click.command("import")
@@ -87,7 +87,7 @@ class _input_path:
               help="html: a page to publish; ics: a calendar; csv/json: data; jsonl: the whole log (a verifiable backup).")
 @click.option("-o", "--output", metavar="PATH", help="Where to write ('-' = stdout). Default: exports/<archive-name>.<ext>.")
 @filter_options
-@click.option("--limit", type=click.IntRange(min=0), metavar="N", help="At most N events.")
+@click.option("--limit", type=COUNT, metavar="N", help="At most N events.")
 @click.option("--imprecise", type=click.Choice(["span", "start", "skip"]), default="span", show_default=True,
               help="ics: month/year/approximate dates span their whole period, sit on its first day, or are left out.")
 @click.option("--template-dir", type=click.Path(file_okay=False, exists=True, path_type=Path),

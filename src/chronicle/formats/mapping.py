@@ -33,6 +33,7 @@ from typing import Any, Literal, Protocol
 
 from chronicle.archive import recorded_payload
 from chronicle.errors import ChronicleError, InvalidInput
+from chronicle.formats.depth import parse_bounded
 from chronicle.importing import Incoming
 from chronicle.model import Source, check_id, make_source, slugify
 
@@ -94,7 +95,8 @@ class FieldMap:
         if mapping_file is not None:
             try:
                 with open(mapping_file, "rb") as handle:
-                    data = tomllib.load(handle)
+                    data = parse_bounded(lambda: tomllib.load(handle), field="--mapping",
+                                         value=str(mapping_file), what="TOML")
             except OSError as error:
                 raise InvalidInput(f"cannot be read ({error.strerror})", field="--mapping",
                                    value=str(mapping_file)) from None

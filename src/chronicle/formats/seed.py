@@ -32,6 +32,7 @@ from typing import Any
 
 from chronicle.dates import parse_span
 from chronicle.errors import ChronicleError, InvalidInput
+from chronicle.formats.depth import parse_bounded
 from chronicle.importing import Incoming, Revision, reject_unknown_keys
 from chronicle.model import REVISABLE, Source, make_source
 
@@ -47,7 +48,7 @@ def read_seed(path: Path) -> tuple[dict[str, str], list[Incoming]]:
     where = str(path)
     try:
         with open(path, "rb") as handle:
-            data = tomllib.load(handle)
+            data = parse_bounded(lambda: tomllib.load(handle), field="file", value=where, what="TOML")
     except OSError as error:
         raise InvalidInput(f"cannot be read ({error.strerror})", field="file", value=where) from None
     except UnicodeDecodeError:

@@ -14,6 +14,7 @@ import json
 import subprocess
 from pathlib import Path
 
+import openpyxl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -98,7 +99,6 @@ def test_the_export_round_trips_every_hostile_text(tmp_path: Path) -> None:
 
 def libreoffice_cells(soffice: str, path: Path, separator: int, workdir: Path) -> list[tuple[str, object, str]]:
     """Every non-empty cell of ``path`` as LibreOffice reads it: (coordinate, value, data type)."""
-    openpyxl = pytest.importorskip("openpyxl")
     outdir = workdir / f"xlsx-{separator}"
     subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{workdir / 'lo-profile'}",
                     f"--infilter=CSV:{separator},34,76,1", "--convert-to", "xlsx", "--outdir", str(outdir),

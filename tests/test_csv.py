@@ -130,11 +130,18 @@ def test_neutralising_is_undone_exactly_on_import(tmp_path: Path) -> None:
         import_file(copy, path)
         assert sorted(e.title for e in copy.show()) == sorted(titles)
         assert {e.id: e.tags for e in copy.show()} == {e.id: e.tags for e in archive.show()}
+        assert {e.id: e.description for e in copy.show()} == {e.id: e.description for e in archive.show()}
+        # The model trims the leading tab away; what is left is neutralised like the title.
+        cells = {row["id"]: row["description"] for row in rows_of(path.read_text(encoding="utf-8"))}
+        assert cells == {f"e{n}": neutralise(t.strip()) for n, t in enumerate(titles)}
+        assert cells["e0"] == "'=1+1" and cells["e1"] == "''=1+1" and cells["e6"] == "x = y"
 
 
 @pytest.mark.parametrize("text", ["=x", "'", "''x", "+", "\t", "\r1", "plain", "", "'a"])
 def test_unneutralise_inverts_neutralise(text: str) -> None:
     assert unneutralise(neutralise(text)) == text
+    # …and not because both do nothing: every formula starter or quote is marked.
+    assert (neutralise(text) == text) == (text in ("plain", ""))
 
 
 @pytest.mark.parametrize("values", [[], ["a"], ["a", "b c"], ["semi;colon", "x"], ["[not json", "y"], ['["a"]']])

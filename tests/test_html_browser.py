@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import struct
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -302,6 +303,14 @@ def test_screenshot_for_the_readme(browser: Browser, seed_html: Path, tmp_path: 
     finally:
         browser.cdp("Emulation.clearDeviceMetricsOverride", {})
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000
+    # The IHDR chunk: the size asked for, 8-bit colour — a real page, not a stub image.
+    width, height, depth, colour = struct.unpack(">IIBB", png[16:26])
+    assert (width, height, depth) == (1100, 1400, 8) and colour in (2, 6)
+    browser.open(seed_html)
+    assert browser.js("return document.querySelectorAll('li.ev').length") == 19
+    blank = browser.driver.get_screenshot_as_png()
+    browser.driver.get("about:blank")
+    assert len(browser.driver.get_screenshot_as_png()) < len(blank) / 4  # the page really drew something
     LATEST_SCREENSHOT.parent.mkdir(exist_ok=True)
     LATEST_SCREENSHOT.write_bytes(png)
     if os.environ.get("CHRONICLE_UPDATE_SCREENSHOT") == "1":

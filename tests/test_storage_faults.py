@@ -99,10 +99,10 @@ def damage(path: Path, pages: tuple[int, ...] = (3, 5, 8)) -> None:
     ["export", "--format", "jsonl", "-o", "-"],
     ["export", "--format", "csv", "-o", "-"],
     ["log"],
-    ["show", "--since", "2024"],
-    ["add", "x", "--date", "2020", "--unsourced"],
 ])
 def test_a_damaged_archive_says_so_in_one_line(seeded_dir: Path, command: list[str]) -> None:
+    # Commands that read every page (verify, the backup, the log, the CSV). A query that
+    # happens to miss the damaged pages (`show --since 2024`) still answers: `verify` is the check.
     damage(db_file(seeded_dir))
     result = run_chronicle(*command, cwd=seeded_dir)
     assert_one_clean_line(result, EXIT_STORAGE, str(db_file(seeded_dir)), "damaged", "backup")

@@ -40,7 +40,6 @@ from chronicle.atomicfile import atomic_text
 from chronicle.dates import parse_span
 from chronicle.errors import InvalidInput
 from chronicle.formats import ExportContext, ExportStats
-from chronicle.formats.controls import ControlFree
 from chronicle.formats.mapping import (
     PRESET_COLUMNS,
     FieldMap,
@@ -145,7 +144,7 @@ class _LineEnds:
 
     __slots__ = ("_write",)
 
-    def __init__(self, out: TextIO | IO[str] | ControlFree) -> None:
+    def __init__(self, out: TextIO | IO[str]) -> None:
         self._write = out.write
 
     def write(self, line: str) -> int:
@@ -153,11 +152,12 @@ class _LineEnds:
 
 
 def _writer(out: TextIO | IO[str], excel: bool) -> Any:
-    clean = ControlFree(out)  # no NUL or escape sequence reaches a spreadsheet
+    # Control characters are kept: CSV round-trips every stored value exactly
+    # (tests/test_roundtrip_properties.py); the HTML page is where they are replaced.
     if excel:
         out.write(BOM)
-        return csv.writer(clean, lineterminator="\r\n")
-    return csv.writer(_LineEnds(clean), lineterminator="\r\n")
+        return csv.writer(out, lineterminator="\r\n")
+    return csv.writer(_LineEnds(out), lineterminator="\r\n")
 
 
 @functools.lru_cache(maxsize=32768)

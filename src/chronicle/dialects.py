@@ -11,19 +11,24 @@ from __future__ import annotations
 
 import importlib
 import os
+import sqlite3
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import quote
 
 from sqlalchemy import ColumnElement, Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.pool import QueuePool
 from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.types import NullType
 
-from chronicle.errors import ArchiveNotFound, DependencyMissing, InvalidInput
+from chronicle.errors import ArchiveNotFound, ChronicleError, DependencyMissing, InvalidInput, StorageError, os_failure
 
 _APPEND_ONLY = "chronicle log is append-only"
 _CHAIN = "chronicle log: a record must continue the chain"
@@ -67,11 +72,19 @@ def connection_problem(error: BaseException) -> str | None:
     if not unreachable:
         return None
     lines = [line.strip() for line in str(original).splitlines() if line.strip()]
+    if module == "sqlite3":
+        return f"{lines[0]} (a missing folder, or a read-only file, folder or medium?)"
     return lines[0] if lines else type(original).__name__
 
 
 def make_engine(url: str, *, must_exist: bool = True) -> Engine:
-    """An engine for ``url``; refuses to conjure an empty SQLite file out of a typo."""
+    """An engine for ``url``; refuses to conjure an empty SQLite file out of a typo.
+
+    Inside :func:`read_only`, a SQLite archive is opened read-only (``mode=ro``): a
+    command that only reads can never change the file, and works on read-only media.
+    An existing file is looked at before SQLite touches it, so a folder, an empty file
+    or another program's file is refused with one line and left exactly as it was.
+    """
     try:
         parsed = make_url(url)
     except Exception:
@@ -86,8 +99,18 @@ def make_engine(url: str, *, must_exist: bool = True) -> Engine:
             raise ArchiveNotFound(
                 "no archive here; create one with `chronicle init`", field="--db", value=url,
             )
+        if must_exist and path is not None:
+            check_sqlite_file(path)
+        if path is not None and _read_only.get():
+            # QueuePool, as for any SQLite file (the default for "sqlite://" would be a
+            # per-thread singleton that dispose() closes under a still-open stream).
+            engine = create_engine("sqlite://", creator=lambda: _connect_read_only(path), poolclass=QueuePool)
+            _configure_sqlite(engine, journal=False)
+            return engine
         engine = create_engine(url, connect_args={"timeout": lock_timeout()})
-        _configure_sqlite(engine)
+        # WAL is chosen when the archive is created and stays in the file; switching an
+        # existing file would change another program's database before we know it is ours.
+        _configure_sqlite(engine, journal=not must_exist)
         return engine
     if backend == "postgresql":
         require_postgres_driver(url)
@@ -118,7 +141,147 @@ def require_postgres_driver(url: str) -> None:
         ) from None
 
 
-def _configure_sqlite(engine: Engine) -> None:
+#: True while opening an archive for a command that only reads (see :func:`read_only`).
+_read_only: ContextVar[bool] = ContextVar("chronicle_read_only", default=False)
+
+#: The first 16 bytes of every SQLite 3 database file.
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+@contextmanager
+def read_only() -> Iterator[None]:
+    """SQLite engines made inside this block open their file read-only (``mode=ro``)."""
+    token = _read_only.set(True)
+    try:
+        yield
+    finally:
+        _read_only.reset(token)
+
+
+def check_sqlite_file(path: Path) -> None:
+    """Refuse, without changing it, a path that cannot be a chronicle archive.
+
+    SQLite would happily "open" a 0-byte file (and grow it to 4 KB on the first
+    statement) or fail deep inside a query on a random file; one look at the header
+    gives the user a clear line instead.
+    """
+    where = str(path)
+    if path.is_dir():
+        raise StorageError("is a directory, not an archive file; point --db at events/chronicle.db",
+                           where=where)
+    try:
+        with open(path, "rb") as stream:
+            header = stream.read(len(_SQLITE_HEADER))
+    except OSError as error:
+        raise os_failure(error, where) from None
+    if not header:
+        raise ArchiveNotFound("no chronicle archive here; create one with `chronicle init` "
+                              "(this file is empty, 0 bytes, and was left as it is)", where=where)
+    if header != _SQLITE_HEADER:
+        raise StorageError("is not a SQLite database (not a chronicle archive); left as it is — "
+                           "point --db at an archive, or restore the archive from a backup", where=where)
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    """A read-only connection; on read-only media (no ``-shm`` can be made), an immutable one."""
+    uri = f"file:{quote(str(path.resolve()))}"
+    timeout = lock_timeout()
+    connection = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=timeout, check_same_thread=False)
+    try:
+        connection.execute("PRAGMA schema_version").fetchone()
+        return connection
+    except sqlite3.OperationalError as error:
+        connection.close()
+        if "unable to open" not in str(error) and "readonly" not in str(error):
+            raise
+    # A WAL archive on a read-only folder: nobody can be writing to it, so reading it
+    # as immutable is exact (SQLite then needs no -shm file).
+    return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, timeout=timeout, check_same_thread=False)
+
+
+def storage_failure(error: BaseException, where: str | None = None) -> StorageError | None:
+    """One clean line for a database or file failure (or anything it was caused by), else None.
+
+    The CLI calls this once for any error that is not already a chronicle error, and
+    for "no archive here" errors whose cause was in fact a storage failure (a full disk
+    must not read as "no archive"). ``where``: the archive's URL (password masked) or file.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        found = _classify(current, where)
+        if found is not None:
+            return found
+        current = current.__cause__ or current.__context__
+    return None
+
+
+#: SQLite messages (lower case, as a substring) → what happened; what to do.
+_SQLITE_FAILURES = (
+    ("database or disk is full", "the disk is full (or the database hit its size limit)",
+     "free some space and run the command again; nothing was written"),
+    ("disk i/o error", "the disk reported an input/output error (full, failing, or over a file-size limit)",
+     "check the disk and free space, then run again; nothing was written"),
+    ("attempt to write a readonly database", "is read-only",
+     "check the permissions of the file and its folder (or the medium); reading still works"),
+    ("file is not a database", "is damaged: it is not a valid database",
+     "restore it from a backup (one made by `chronicle export --format jsonl`, replayed by `chronicle import`)"),
+    ("database disk image is malformed", "is damaged (a corrupt page)",
+     "restore it from a backup (one made by `chronicle export --format jsonl`, replayed by `chronicle import`)"),
+    ("unable to open database file", "cannot be opened",
+     "check that the path exists and that you may read (and write) the file and its folder"),
+    ("database is locked", "is locked by another writer",
+     "try again, or wait longer with CHRONICLE_LOCK_TIMEOUT=SECONDS"),
+)
+
+#: PostgreSQL SQLSTATE (exact, or its two-letter class) → what happened; what to do.
+_PG_FAILURES = {
+    "53100": ("the database server's disk is full", "free space on the server, then run again; nothing was written"),
+    "53": ("the database server ran out of resources", "check the server, then run again; nothing was written"),
+    "57P01": ("the database server shut down", "start it again, then run the command again; nothing was written"),
+    "57P": ("the database server is not available", "start it again, then run the command again"),
+    "08": ("the connection to the database server was lost",
+           "check that the server is running, then run again; nothing was written"),
+    "25006": ("is read-only (a read-only transaction or standby server)", "use a writable server or role"),
+    "42501": ("permission denied", "ask the archive's owner for the rights this command needs"),
+    "55P03": ("the write lock was not granted in time", "try again, or wait longer with CHRONICLE_LOCK_TIMEOUT"),
+    "57014": ("the statement was cancelled (timeout)", "try again"),
+    "XX001": ("is damaged (a corrupt data page)", "restore it from a backup"),
+}
+
+
+def _classify(error: BaseException, where: str | None) -> StorageError | None:
+    if isinstance(error, StorageError):
+        return error
+    if isinstance(error, ChronicleError):
+        return None
+    if isinstance(error, DBAPIError):
+        return _classify(error.orig, where) if error.orig is not None else None
+    if isinstance(error, OSError) and not isinstance(error, BrokenPipeError) and error.errno is not None:
+        return os_failure(error, str(error.filename) if error.filename is not None else where)
+    module = type(error).__module__
+    if module == "sqlite3":
+        message = str(error).lower()
+        for needle, what, todo in _SQLITE_FAILURES:
+            if needle in message:
+                return StorageError(f"{what}; {todo}", where=where)
+        return None
+    if module.startswith("psycopg"):
+        state = getattr(error, "sqlstate", None)
+        if state is None:
+            first = next((line.strip() for line in str(error).splitlines() if line.strip()), "")
+            # No SQLSTATE: the connection itself failed or broke (server gone, refused).
+            return StorageError(f"the database server could not be reached or went away ({first}); "
+                                "check that it is running, then run again; nothing was written", where=where)
+        for key in (state, state[:3], state[:2]):
+            if key in _PG_FAILURES:
+                what, todo = _PG_FAILURES[key]
+                return StorageError(f"{what}; {todo}", where=where)
+    return None
+
+
+def _configure_sqlite(engine: Engine, *, journal: bool = True) -> None:
     # pysqlite's own transaction handling would defer BEGIN until the first write,
     # which lets two writers read the same head and race. We issue BEGIN ourselves:
     # IMMEDIATE for writers (takes the write lock first), deferred for readers.
@@ -126,7 +289,8 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
+        if journal:
+            cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()

@@ -7,6 +7,8 @@ into a clean message and an exit status; the library never imports click.
 
 from __future__ import annotations
 
+import errno
+
 
 class ChronicleError(Exception):
     """Base of every error chronicle raises on purpose.
@@ -38,7 +40,7 @@ class ChronicleError(Exception):
         if self.field:
             parts.append(f"{self.field}")
         if self.value is not None:
-            parts.append(f"{self.value!r}")
+            parts.append(shown_value(self.value))
         head = ": ".join(parts)
         text = f"{head}: {self.message}" if head else self.message
         if self.where:
@@ -55,6 +57,20 @@ class ChronicleError(Exception):
         self.where = f"{where}: {self.where}" if self.where else where
         self.args = (self.describe(),)
         return self
+
+
+#: Longest value quoted whole in a message; longer ones are cut and their length given.
+SHOWN_VALUE_LIMIT = 120
+
+
+def shown_value(value: object) -> str:
+    """``repr(value)`` for a message: one line (repr escapes newlines), at most about
+    :data:`SHOWN_VALUE_LIMIT` characters — a 100,000-character value must not flood it."""
+    text = repr(value)
+    if len(text) <= SHOWN_VALUE_LIMIT:
+        return text
+    size = f"{len(value)} characters" if isinstance(value, str | bytes | list | tuple | dict) else "long"
+    return f"{text[:SHOWN_VALUE_LIMIT - 20]}… ({size})"
 
 
 class InvalidInput(ChronicleError):
@@ -114,3 +130,39 @@ class SchemaMismatch(ChronicleError):
 
 class DependencyMissing(ChronicleError):
     """An optional part of chronicle is not installed (e.g. PostgreSQL's driver)."""
+
+
+class StorageError(ChronicleError):
+    """The archive's database or a file could not be read or written (exit status 3).
+
+    Not the user's input and not a bug: a full disk, a read-only file or folder, a
+    damaged database, a server that went away, a lock held too long. The message names
+    the file or URL, says what happened and what to do; the transaction in progress was
+    rolled back, so nothing was half written.
+    """
+
+    exit_code = 3
+
+
+#: What each ``errno`` of a failed read or write means, and what the user can do.
+_OS_FAILURES: dict[str, tuple[str, str]] = {
+    "ENOSPC": ("the disk is full", "free some space and run the command again"),
+    "EDQUOT": ("the disk quota is used up", "free some space and run the command again"),
+    "EFBIG": ("the file would exceed the size limit", "raise the limit (ulimit -f) or write elsewhere"),
+    "EROFS": ("is on a read-only file system", "write somewhere else"),
+    "EACCES": ("permission denied", "check the permissions of the file and its folder"),
+    "EPERM": ("the operation is not permitted (an immutable or protected file?)",
+              "check the file's attributes and permissions"),
+    "EISDIR": ("is a directory", "give a file name"),
+    "ENOTDIR": ("a part of the path is not a directory", "check the path"),
+    "ENOENT": ("does not exist", "check the path"),
+    "EIO": ("input/output error from the device", "check the disk"),
+}
+
+
+def os_failure(error: OSError, where: str | None = None) -> StorageError:
+    """One clean line for an :class:`OSError` while reading or writing ``where``."""
+    name = errno.errorcode.get(error.errno or 0, "")
+    what, todo = _OS_FAILURES.get(name, (error.strerror or type(error).__name__, "check the file and run again"))
+    place = where or (str(error.filename) if error.filename is not None else None)
+    return StorageError(f"{what}; {todo}", where=place)

@@ -17,6 +17,7 @@ from chronicle import __version__
 from chronicle.archive import Archive
 from chronicle.atomicfile import atomic_text
 from chronicle.formats import EXTENSIONS, ExportContext, ExportStats, exporter
+from chronicle.formats.controls import ControlFree
 from chronicle.query import EventQuery
 
 
@@ -76,7 +77,9 @@ def export(
             stats = export_csv_docs(archive.store.event_docs(query), out, context(archive, query), options)
         else:
             write = exporter(fmt)
-            stats = write(archive.show(query), out, context(archive, query), options)
+            # A page people open: no NUL or escape sequence from the archive reaches it.
+            page = ControlFree(out) if fmt == "html" else out
+            stats = write(archive.show(query), page, context(archive, query), options)  # type: ignore[arg-type]
     return ExportResult(target, stats)
 
 

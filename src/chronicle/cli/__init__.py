@@ -14,7 +14,12 @@ from typing import Any
 import click
 
 from chronicle import __version__
-from chronicle.errors import ChronicleError
+from chronicle.errors import ArchiveNotFound, ChronicleError, InvalidInput, StorageError, os_failure
+
+#: Exit statuses (documented in docs/fault-cases.md): 0 done; 1 refused (unknown id,
+#: conflict, tampered log…); 2 bad input or usage; 3 a storage failure — the database or
+#: a file could not be read or written (full disk, read-only, damaged, server gone).
+EXIT_STORAGE = StorageError.exit_code
 
 
 class ChronicleGroup(click.Group):
@@ -22,15 +27,76 @@ class ChronicleGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
-        except ChronicleError as error:
-            click.echo(f"chronicle: error: {error.describe()}", err=True)
-            ctx.exit(error.exit_code)
+            result = super().invoke(ctx)
+            # Surface a failed write to stdout (a full disk) here, not at interpreter exit.
+            sys.stdout.flush()
+            return result
         except BrokenPipeError:
             # `chronicle show | head`: the reader left; that is not an error.
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
             ctx.exit(0)
+        except ArchiveNotFound as error:
+            # "No archive here" caused by a full disk or a damaged file would send the
+            # user to `chronicle init`: say what really happened.
+            cause = error.__cause__
+            _fail(ctx, (_storage_failure(cause, ctx) if cause is not None else None) or error)
+        except ChronicleError as error:
+            _fail(ctx, error)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except RecursionError:
+            # The format modules bound nesting where they parse; this is the backstop.
+            _fail(ctx, InvalidInput("nests too deeply to be read", field="input",
+                                    accepted="documents nested at most a few dozen levels"))
+        except OSError as error:
+            if error.errno is None:
+                raise
+            # A write to standard output failed (full disk, file-size limit): files name themselves.
+            _fail(ctx, os_failure(error, "standard output" if error.filename is None else None))
+        except Exception as error:
+            failure = _storage_failure(error, ctx)
+            if failure is None:
+                raise
+            _fail(ctx, failure)
+
+
+def _storage_failure(error: BaseException, ctx: click.Context) -> StorageError | None:
+    from chronicle.dialects import storage_failure
+
+    settings = ctx.obj if isinstance(ctx.obj, Settings) else None
+    return storage_failure(error, settings.where() if settings is not None else None)
+
+
+def _fail(ctx: click.Context, error: ChronicleError) -> None:
+    click.echo(f"chronicle: error: {_one_line(error.describe())}", err=True)
+    ctx.exit(error.exit_code)
+
+
+def _one_line(text: str) -> str:
+    """Messages are one line: a value with a newline in it must not forge a second one."""
+    return text.replace("\r", "\\r").replace("\n", "\\n")
+
+
+#: Longest ``--author`` accepted: a name or an e-mail address, not a document.
+AUTHOR_LIMIT = 200
+
+
+def checked_author(author: str | None) -> str | None:
+    """``--author`` as given, if it is one line of at most :data:`AUTHOR_LIMIT` printable
+    characters: it is printed in ``chronicle log`` and ``history``, where a newline or an
+    escape sequence would forge lines. (Model rule: may move into chronicle.model.)"""
+    if author is None:
+        return None
+    accepted = f"one line of at most {AUTHOR_LIMIT} printable characters"
+    if not author.strip():
+        return None  # an empty CHRONICLE_AUTHOR means "not set": the OS user
+    if len(author) > AUTHOR_LIMIT:
+        raise InvalidInput(f"is {len(author)} characters long", field="--author", value=author, accepted=accepted)
+    if not author.isprintable():
+        raise InvalidInput("holds a line break or control character", field="--author", value=author,
+                           accepted=accepted)
+    return author
 
 
 class Settings:
@@ -39,15 +105,40 @@ class Settings:
     def __init__(self, db: str | None, author: str | None) -> None:
         self.db = db
         self.author = author
+        self.url: str | None = None
         self._archive: Any = None
 
-    def archive(self) -> Any:
+    def archive(self, *, read_only: bool = False) -> Any:
+        """The archive, opened once. ``read_only``: for commands that only read (SQLite
+        ``mode=ro``, so they never change the file and work on read-only media)."""
+        from chronicle import dialects
         from chronicle.archive import Archive, locate, os_user
+        from chronicle.errors import SchemaMismatch
 
         if self._archive is None:
             origin = "chronicle " + shlex.join(sys.argv[1:])
-            self._archive = Archive.open(locate(self.db), author=self.author, origin=origin, os_user=os_user())
+            self.url = locate(self.db)
+            if not read_only:
+                self._archive = Archive.open(self.url, author=self.author, origin=origin, os_user=os_user())
+                return self._archive
+            try:
+                with dialects.read_only():
+                    self._archive = Archive.open(self.url, author=self.author, origin=origin, os_user=os_user())
+            except SchemaMismatch as error:
+                if error.field != "projection_version":
+                    raise
+                # The projection must be rebuilt first, which is a write: do it once.
+                self._archive = Archive.open(self.url, author=self.author, origin=origin, os_user=os_user())
         return self._archive
+
+    def where(self) -> str | None:
+        """The archive's file or URL (password masked), for messages."""
+        if self.url is None:
+            return self.db
+        from chronicle.dialects import display_url, sqlite_path
+
+        path = sqlite_path(self.url)
+        return str(path) if path is not None else display_url(self.url)
 
 
 @click.group(cls=ChronicleGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -73,7 +164,7 @@ def main(ctx: click.Context, db: str | None, author: str | None) -> None:
     Publish:  chronicle export --format html   (also ics, csv, json, jsonl)
     Check:    chronicle verify
     """
-    ctx.obj = Settings(db, author)
+    ctx.obj = Settings(db, checked_author(author))
     ctx.call_on_close(lambda: ctx.obj._archive.close() if ctx.obj._archive is not None else None)
 
 

@@ -57,7 +57,7 @@ def copy(settings: Any, target: str) -> None:
     from chronicle.cli.progress import Progress
     from chronicle.copying import copy_archive
 
-    archive = settings.archive()
+    archive = settings.archive(read_only=True)
     with Progress("copied", "records") as progress:
         report = copy_archive(archive.store, target, progress=progress)
     where = dialects.display_url(report.target_url)

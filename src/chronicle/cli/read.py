@@ -10,6 +10,10 @@ import click
 
 from chronicle.cli.output import event_detail, event_line, json_array, record_history, record_line
 
+#: Counts and sequence numbers: what the databases can hold (64-bit signed), so a huge
+#: number is a one-line usage error from click, not an OverflowError from the driver.
+COUNT = click.IntRange(min=0, max=2**63 - 1)
+
 
 def filter_options(function: Any) -> Any:
     """The filters shared by ``show`` and ``export``."""
@@ -40,7 +44,7 @@ def build_query(*, limit: int | None = None, **filters: Any) -> Any:
 @click.command()
 @click.argument("event_id", metavar="[ID]", required=False)
 @filter_options
-@click.option("--limit", type=click.IntRange(min=0), metavar="N", help="At most N events.")
+@click.option("--limit", type=COUNT, metavar="N", help="At most N events.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl"]), default="table",
               show_default=True, help="json: one array; jsonl: one event per line (for scripts).")
 @click.pass_obj
@@ -55,7 +59,7 @@ def show(settings: Any, /, event_id: str | None, fmt: str, limit: int | None, **
       chronicle show noboa-takes
       chronicle show noboa-takes-office --as-of 2026-11-28T00:00Z
     """
-    archive = settings.archive()
+    archive = settings.archive(read_only=True)
     if event_id is not None:
         event = archive.get(event_id, as_of=filters.get("as_of"))
         if fmt == "table":
@@ -91,7 +95,7 @@ def history(settings: Any, /, event_id: str, fmt: str) -> None:
     Example:
       chronicle history noboa-takes-office
     """
-    for number, record in enumerate(settings.archive().history(event_id)):
+    for number, record in enumerate(settings.archive(read_only=True).history(event_id)):
         if fmt == "jsonl":
             click.echo(json.dumps(record.to_dict(), ensure_ascii=False))
         else:
@@ -99,8 +103,8 @@ def history(settings: Any, /, event_id: str, fmt: str) -> None:
 
 
 @click.command()
-@click.option("--after", type=click.IntRange(min=0), default=0, metavar="SEQ", help="Start after this sequence number.")
-@click.option("--limit", type=click.IntRange(min=0), metavar="N", help="At most N records.")
+@click.option("--after", type=COUNT, default=0, metavar="SEQ", help="Start after this sequence number.")
+@click.option("--limit", type=COUNT, metavar="N", help="At most N records.")
 @click.option("--format", "fmt", type=click.Choice(["text", "jsonl"]), default="text", show_default=True,
               help="jsonl: full records with hashes (same as `export --format jsonl`).")
 @click.pass_obj
@@ -111,7 +115,7 @@ def log(settings: Any, /, after: int, limit: int | None, fmt: str) -> None:
     Example:
       chronicle log --limit 5
     """
-    for record in settings.archive().log(after=after, limit=limit):
+    for record in settings.archive(read_only=True).log(after=after, limit=limit):
         if fmt == "jsonl":
             sys.stdout.write(json.dumps(record.to_dict(), ensure_ascii=False, sort_keys=True) + "\n")
         else:
@@ -142,7 +146,7 @@ def verify(settings: Any, repair: bool) -> None:
         report = fixed.verified
     else:
         with Progress("verified", "records") as progress:
-            report = settings.archive().verify(progress=progress)
+            report = settings.archive(read_only=True).verify(progress=progress)
     click.echo(f"ok: {report.entries} entries, {report.events} events, head {report.head_hash}")
 
 

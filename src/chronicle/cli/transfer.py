@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from chronicle.cli.progress import Progress
-from chronicle.cli.read import build_query, filter_options
+from chronicle.cli.read import COUNT, build_query, filter_options
 
 if TYPE_CHECKING:
     from chronicle.importing import ImportReport
@@ -147,7 +147,7 @@ class _input_path:
               help="html: a page to publish; ics: a calendar; csv/json: data; jsonl: the whole log (a verifiable backup).")
 @click.option("-o", "--output", metavar="PATH", help="Where to write ('-' = stdout). Default: exports/<archive-name>.<ext>.")
 @filter_options
-@click.option("--limit", type=click.IntRange(min=0), metavar="N", help="At most N events.")
+@click.option("--limit", type=COUNT, metavar="N", help="At most N events.")
 @click.option("--imprecise", type=click.Choice(["start", "span", "skip"]), default="start", show_default=True,
               help="ics: month/year/approximate/ongoing dates sit on their first day with the date in the title, "
                    "span their whole period, or are left out.")
@@ -183,7 +183,7 @@ def export(settings: Any, /, fmt: str, output: str | None, limit: int | None, im
     query = build_query(limit=limit, **filters)
     options = {"imprecise": imprecise, "template_dir": template_dir, "excel": excel, "raw": raw,
                "sources_file": sources_file}
-    result = run_export(settings.archive(), fmt, query, output, options)
+    result = run_export(settings.archive(read_only=True), fmt, query, output, options)
     stats = result.stats
     skipped = f", {stats.skipped} left out ({stats.note})" if stats.skipped else ""
     if result.path != "-":

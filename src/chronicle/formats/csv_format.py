@@ -9,10 +9,15 @@ read UTF-8). Tags and actors are ``;``-separated (a JSON array when a value itse
 **Spreadsheet safety.** A text cell starting with ``=``, ``+``, ``-``, ``@``, tab or
 carriage return would run as a formula in a spreadsheet. By default such cells — in
 the text columns only (:data:`TEXT_COLUMNS`), never dates or numbers — get a leading
-``'``, which spreadsheets show as "this is text" and hide. So that this stays reversible,
-a text cell that really starts with ``'`` gets one more. The importer removes a leading
-``'`` only when it is followed by one of those characters or by another ``'``, i.e.
-exactly where the exporter added it. ``raw`` turns neutralising off (for programs).
+``'``, which spreadsheets show as "this is text" and hide. A spreadsheet may also
+split the file on another separator than the comma (``;`` in many European locales,
+tab, or whatever the user picks in the import dialog), and then a cell can *begin in
+the middle* of ours: ``x;=1+1`` would give a cell ``=1+1``. So the same ``'`` goes
+after every character a spreadsheet may split on or quote with (``,`` ``;`` tab, CR,
+LF, ``"``) when a formula starter follows it; in the JSON ``sources`` cell the starter
+is written as a JSON ``\\u`` escape instead (the same JSON, decoded the same). So that
+this stays reversible, a ``'`` in such a place gets one more, and the importer removes
+a ``'`` only where the exporter added one. ``raw`` turns neutralising off (for programs).
 
 Import (:func:`read_csv`): chronicle's own CSV (any file with ``title`` and ``date``
 columns) needs no options; other files need ``--map``/``--mapping`` or a ``--preset``
@@ -25,6 +30,7 @@ import codecs
 import csv
 import functools
 import json
+import re
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
@@ -60,7 +66,7 @@ TEXT_COLUMNS = ("title", "description", "tags", "actors", "place")
 #: The long-format sources file: one row per event × source.
 SOURCE_COLUMNS = ("event_id", "source_number", "url", "title", "publisher", "published", "accessed",
                   "archived_url", "quote")
-_SOURCE_TEXT = ("title", "publisher", "quote")
+_SOURCE_TEXT = ("url", "title", "publisher", "published", "accessed", "archived_url", "quote")
 
 _TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _ESCAPED = (*_TRIGGERS, "'")
@@ -71,16 +77,41 @@ _compact_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).enco
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
 
+#: Characters a spreadsheet may split a line on, or quote with: a cell can start after them.
+_BOUNDARIES = ",;\t\r\n\""
+_STARTER = "[" + re.escape("".join(_ESCAPED)) + "]"
+_NEEDS_MARK = re.compile(f"(^|[{re.escape(_BOUNDARIES)}])(?={_STARTER})")
+_ADDED_MARK = re.compile(f"(^|[{re.escape(_BOUNDARIES)}])'(?={_STARTER})")
+_JSON_STARTER = re.compile(f"(?<=[{re.escape(_BOUNDARIES)}])[=+\\-@']")
+
+
 def neutralise(text: str) -> str:
-    """``=1+1`` → ``'=1+1``; ``'quoted`` → ``''quoted``; anything else unchanged."""
-    return "'" + text if text.startswith(_ESCAPED) else text
+    """``=1+1`` → ``'=1+1``; ``x;=1+1`` → ``x;'=1+1``; ``'quoted`` → ``''quoted``.
+
+    Wherever a spreadsheet cell could begin — the start, or after a separator or quote
+    character of any dialect — a formula starter (or a ``'``) gets a ``'`` before it.
+    """
+    return _NEEDS_MARK.sub(r"\1'", text) if _may_need_mark(text) else text
 
 
 def unneutralise(text: str) -> str:
-    """Undo :func:`neutralise`: drop a leading ``'`` only where it was added."""
-    if text.startswith("'") and text[1:2] and text[1] in _ESCAPED:
-        return text[1:]
-    return text
+    """Undo :func:`neutralise`: drop a ``'`` only where it was added."""
+    return _ADDED_MARK.sub(r"\1", text) if "'" in text else text
+
+
+def _may_need_mark(text: str) -> bool:
+    # The common cell has no starter at all: skip the regular expression (a hot path).
+    return text.startswith(_ESCAPED) or any(c in text for c in "=+-@'\t\r")
+
+
+def neutralise_json(text: str) -> str:
+    """A JSON text whose strings cannot start a formula in any dialect: a starter after a
+    separator or quote character is written as its ``\\uXXXX`` escape (same JSON value).
+
+    Only for JSON whose values are all strings (the ``sources`` cell): outside strings
+    JSON puts no formula starter after those characters.
+    """
+    return _JSON_STARTER.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def encode_list(values: Iterable[str]) -> str:
@@ -122,6 +153,8 @@ class _LineEnds:
 
 
 def _writer(out: TextIO | IO[str], excel: bool) -> Any:
+    # Control characters are kept: CSV round-trips every stored value exactly
+    # (tests/test_roundtrip_properties.py); the HTML page is where they are replaced.
     if excel:
         out.write(BOM)
         return csv.writer(out, lineterminator="\r\n")
@@ -149,12 +182,13 @@ def doc_row(doc: Mapping[str, Any], safe: bool) -> list[str]:
     tags, actors = doc["tags"], doc["actors"]
     text = [doc["title"], doc["description"], encode_list(tags) if tags else "",
             encode_list(actors) if actors else "", doc["place"] or ""]
+    sources_cell = _compact_json(doc["sources"]) if doc["sources"] else ""
     if safe:
         text = [neutralise(t) for t in text]
-    sources = doc["sources"]
+        sources_cell = neutralise_json(sources_cell)
     return [
         doc["id"], date, earliest, latest, precision, approximate, uncertain, end, *text,
-        _compact_json(sources) if sources else "",
+        sources_cell,
         str(doc["revision"]), doc["created_at"], doc["updated_at"], doc["status"],
     ]
 
@@ -186,7 +220,7 @@ def export_csv_docs(docs: Iterable[Mapping[str, Any] | str], out: TextIO, ctx: E
             writerow(doc_row(loads(doc) if isinstance(doc, str) else doc, safe))
             written += 1
         return ExportStats(written)
-    with atomic_text(sources_path) as side:
+    with atomic_text(sources_path, field="--sources-file") as side:
         side_writer = _writer(side, excel)
         side_writer.writerow(SOURCE_COLUMNS)
         for raw in docs:
@@ -196,6 +230,7 @@ def export_csv_docs(docs: Iterable[Mapping[str, Any] | str], out: TextIO, ctx: E
             for number, cells in enumerate(doc["sources"], start=1):
                 row = [doc["id"], str(number), *(cells.get(k, "") for k in SOURCE_COLUMNS[2:])]
                 if safe:
+                    # URLs too: a URL may hold `;=` (this file is for reading, never imported).
                     row = [neutralise(v) if k in _SOURCE_TEXT else v for k, v in zip(SOURCE_COLUMNS, row, strict=True)]
                 side_writer.writerow(row)
     return ExportStats(written)

@@ -124,14 +124,21 @@ def export_html(
 
 
 def build_environment(template_dir: Path | str | None = None) -> Environment:
-    """The jinja2 environment: user templates (if any) first, then the package's own."""
+    """The jinja2 environment: user templates (if any) first, then the package's own.
+
+    With a user's folder it is jinja2's ``SandboxedEnvironment``: a template is data a
+    user may have been sent, and must not reach Python (``cycler.__init__.__globals__``
+    and the like raise ``SecurityError``, reported as one line).
+    """
     from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
+    from jinja2.sandbox import SandboxedEnvironment
 
     loaders: list[Any] = []
     if template_dir is not None:
         loaders.append(FileSystemLoader(str(template_dir)))
     loaders.append(PackageLoader("chronicle", "templates"))
-    return Environment(
+    kind = Environment if template_dir is None else SandboxedEnvironment
+    return kind(
         loader=ChoiceLoader(loaders),
         autoescape=True,
         undefined=StrictUndefined,

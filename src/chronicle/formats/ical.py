@@ -57,6 +57,7 @@ from urllib.parse import quote
 from chronicle.dates import Precision, Span, parse_span
 from chronicle.errors import ChronicleError, InvalidInput
 from chronicle.formats import ExportContext, ExportStats
+from chronicle.formats.depth import parse_bounded
 from chronicle.incoming import FileVersion, ImportItems, Incoming, Items
 from chronicle.model import Event, EventFields, Source, Status, check_id, make_source
 
@@ -763,7 +764,7 @@ def _categories(component: Any) -> list[str]:
 
 def _chronicle_source(raw: str) -> Source:
     try:
-        data = json.loads(raw)
+        data = parse_bounded(lambda: json.loads(raw), field="X-CHRONICLE-SOURCE", value=raw[:40], what="JSON")
     except ValueError:
         raise InvalidInput("is not chronicle's source JSON", field="X-CHRONICLE-SOURCE", value=raw) from None
     if not isinstance(data, dict):

@@ -33,6 +33,7 @@ from typing import Any, TextIO
 
 from chronicle.errors import InvalidInput
 from chronicle.formats import ExportContext, ExportStats
+from chronicle.formats.depth import parse_bounded
 from chronicle.formats.mapping import (
     FieldMap,
     Row,
@@ -168,7 +169,7 @@ def read_json(path: Path, options: Mapping[str, Any]) -> RowStream:
     convert = converter_for(options.get("preset"), fields)
     try:
         with open(path, encoding="utf-8-sig") as handle:
-            document = json.load(handle)
+            document = parse_bounded(lambda: json.load(handle), field="file", value=label, what="JSON")
     except UnicodeDecodeError as error:
         raise InvalidInput(f"is not valid UTF-8 (byte {error.start})", field="file", value=label) from None
     except ValueError as error:

@@ -21,6 +21,7 @@ from typing import Any, TextIO
 
 from chronicle.errors import InvalidInput, TamperedLog
 from chronicle.formats import ExportContext, ExportStats
+from chronicle.formats.depth import parse_bounded
 from chronicle.model import Kind, Record, canonical_json
 from chronicle.store import Head
 
@@ -55,7 +56,7 @@ def read_log(path: Path) -> Iterator[Record]:
 
 def _record(line: str, where: str) -> Record:
     try:
-        data = json.loads(line)
+        data = parse_bounded(lambda: json.loads(line), field="record", value=where, what="JSON")
     except ValueError as error:
         raise InvalidInput(f"is not JSON ({error})", field="record", where=where,
                            accepted="a file written by `chronicle export --format jsonl`") from None

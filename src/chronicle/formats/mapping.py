@@ -34,6 +34,7 @@ from typing import Any, Literal, Protocol
 
 from chronicle.dates import parse_date
 from chronicle.errors import ChronicleError, InvalidInput
+from chronicle.formats.depth import parse_bounded
 from chronicle.incoming import Incoming
 from chronicle.model import EventFields, Source, check_id, make_source, slugify
 
@@ -95,7 +96,8 @@ class FieldMap:
         if mapping_file is not None:
             try:
                 with open(mapping_file, "rb") as handle:
-                    data = tomllib.load(handle)
+                    data = parse_bounded(lambda: tomllib.load(handle), field="--mapping",
+                                         value=str(mapping_file), what="TOML")
             except OSError as error:
                 raise InvalidInput(f"cannot be read ({error.strerror})", field="--mapping",
                                    value=str(mapping_file)) from None

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from chronicle.errors import ChronicleError, InvalidInput
+from chronicle.formats.depth import parse_bounded
 from chronicle.incoming import ImportItems, Incoming, Items, Revision, reject_unknown_keys
 from chronicle.model import REVISABLE, EventFields, Source, check_id, make_source, revision_changes
 
@@ -46,7 +47,7 @@ def read_seed(path: Path) -> tuple[dict[str, str], list[Incoming]]:
     where = str(path)
     try:
         with open(path, "rb") as handle:
-            data = tomllib.load(handle)
+            data = parse_bounded(lambda: tomllib.load(handle), field="file", value=where, what="TOML")
     except OSError as error:
         raise InvalidInput(f"cannot be read ({error.strerror})", field="file", value=where) from None
     except UnicodeDecodeError:

@@ -15,6 +15,7 @@ from typing import Any
 
 from chronicle.dates import parse_span
 from chronicle.errors import AmbiguousId, ArchiveNotFound, Conflict, InvalidInput, UnknownEvent
+from chronicle.ids import id_from_title
 from chronicle.model import (
     Draft,
     Event,
@@ -155,7 +156,7 @@ class Archive:
             if self.store.existing([new_id]):
                 raise InvalidInput("is taken by another event", field="--id", value=new_id)
         else:
-            new_id = self._free_id(slugify(payload["title"]))
+            new_id = self._free_id(id_from_title(payload["title"]))
         for _attempt in range(3):
             try:
                 self.store.append([Draft(new_id, Kind.RECORDED, payload, self._prov())])
@@ -166,7 +167,7 @@ class Archive:
                 # chose is theirs, so that conflict stands.
                 if event_id is not None or not self.store.existing([new_id]):
                     raise
-                new_id = self._free_id(slugify(payload["title"]))
+                new_id = self._free_id(id_from_title(payload["title"]))
         raise Conflict("other writers kept taking the chosen id", field="id", value=new_id)
 
     def _free_id(self, base: str) -> str:

@@ -50,7 +50,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from chronicle import dialects
+from chronicle import dialects, fulltext
 from chronicle.dates import Span, bound_text
 from chronicle.errors import (
     ArchiveExists,
@@ -75,8 +75,9 @@ from chronicle.query import EventQuery
 
 #: Version of the table layout; Alembic migrations move archives between versions
 #: (``chronicle upgrade``, :mod:`chronicle.upgrade`). 1: the first layout; 2: the
-#: database also refuses a log record that does not continue the chain.
-SCHEMA_VERSION = 3
+#: database also refuses a log record that does not continue the chain; 3: wide events
+#: in timeline order; 4: the full-text index (:mod:`chronicle.fulltext`).
+SCHEMA_VERSION = 4
 
 #: How many times an append that another transaction rolled back is tried in all.
 WRITE_ATTEMPTS = 5
@@ -290,6 +291,7 @@ class Store:
                 if conn.dialect.name == "postgresql":
                     _add_postgresql_where()
                 metadata.create_all(conn)
+                fulltext.create(conn)
                 dialects.install_guards(conn)
                 conn.execute(insert(meta_table), [
                     {"key": "name", "value": name},
@@ -589,6 +591,8 @@ class Store:
                 if progress is not None and seq % 10000 == 0:
                     progress(seq)
             version_count = conn.execute(select(func.count()).select_from(versions_table)).scalar_one()
+            if version_count == expected_seq and (problem := fulltext.mismatch(conn)) is not None:
+                raise TamperedLog(f"{problem}; `chronicle upgrade --rebuild` rebuilds it from the log")
         if version_count != expected_seq:
             raise TamperedLog(
                 f"projection holds {version_count} versions for {expected_seq} records",
@@ -630,6 +634,7 @@ class Store:
                 self._meta = None
                 return 0
             conn.execute(versions_table.delete())
+            fulltext.clear(conn)
             writer = _BatchWriter(conn, Head(0, GENESIS_HASH, None), 2000, replay=True)
             stmt = select(log_table).order_by(log_table.c.seq)
             # The log is read on a second connection, streamed; the writer's own
@@ -784,6 +789,7 @@ class _BatchWriter:
             self.conn.execute(insert(log_table), self._log_rows)
         if self._pending_rows:
             self.conn.execute(insert(versions_table), self._pending_rows)
+        fulltext.index(self.conn, self._states.values())
         self._log_rows.clear()
         self._closed_versions.clear()
         self._pending_rows.clear()
@@ -861,9 +867,12 @@ def _events_statement(query: EventQuery) -> Any:
     temporary B-tree before returning the first row: a full scan, and no streaming.
     """
     valid = dialects.likely(_current) if query.as_of is None else _valid_at(query.as_of)
+    ranked = query.search is not None and query.sort == "relevance"
 
     def part(*conditions: Any, lo: Any = _v.lo) -> Any:
         stmt = select(_v.doc, _v.lo, _v.precision, _v.event_id).where(valid, *conditions)
+        if query.search is not None and not ranked:
+            stmt = stmt.where(_v.event_id.in_(fulltext.matching_ids(query.search)))
         if not query.include_retracted:
             stmt = stmt.where(_v.status == Status.ACTIVE.value)
         if query.until is not None:
@@ -877,7 +886,14 @@ def _events_statement(query: EventQuery) -> Any:
                 stmt = stmt.where(_v.search.contains(word, autoescape=True))
         return stmt
 
-    if query.since is None:
+    if ranked:
+        # Best match first: the index drives, each match is joined to its current version.
+        assert query.search is not None
+        stmt = part(*(() if query.since is None else (_v.hi >= query.since,)))
+        stmt = stmt.join_from(versions_table, fulltext.search_table, fulltext.search_table.c.event_id == _v.event_id)
+        stmt = stmt.where(fulltext.Matches(query.search))
+        stmt = stmt.order_by(fulltext.Score(query.search), _v.lo, _v.precision, _v.event_id)
+    elif query.since is None:
         stmt = part()
         stmt = stmt.order_by(_v.lo, _v.precision, _v.event_id)
     else:

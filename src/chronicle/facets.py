@@ -14,7 +14,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from chronicle.archive import Archive
+from chronicle.duplicates import normal_url
 from chronicle.model import fold_text
+from chronicle.query import EventQuery
 
 #: The facets ``chronicle tags|actors|places|sources`` list.
 FACETS = ("tags", "actors", "places", "sources")
@@ -28,7 +31,8 @@ class FacetValue:
     """The spelling most events use (for a source: its label, publisher and title)."""
     count: int
     url: str | None = None
-    """Sources only: the URL that identifies the source."""
+    """Sources only: the URL that identifies the source (URLs that differ only in scheme,
+    ``www.``, a final slash or tracking parameters are one source)."""
     spellings: tuple[str, ...] = field(default=())
     """Other spellings found (case or accents differ), most used first."""
 
@@ -53,7 +57,7 @@ def _values(doc: dict[str, Any], facet: str) -> Iterator[tuple[str, str, str | N
         for source in doc["sources"]:
             url = source.get("url")
             label = ": ".join(p for p in (source.get("publisher"), source.get("title")) if p) or url or ""
-            yield (url or fold_text(label)), label, url
+            yield (normal_url(url) if url else fold_text(label)), label, url
 
 
 def count_facet(docs: Iterable[str], facet: str) -> list[FacetValue]:
@@ -84,3 +88,8 @@ def count_facet(docs: Iterable[str], facet: str) -> list[FacetValue]:
         result.append(FacetValue(ranked[0], count, urls[key], tuple(ranked[1:])))
     result.sort(key=lambda v: (-v.count, fold_text(v.value), v.value))
     return result
+
+
+def facet_counts(archive: Archive, facet: str, query: EventQuery = EventQuery()) -> list[FacetValue]:
+    """The values of ``facet`` among the events ``query`` selects, with their counts."""
+    return count_facet(archive.store.event_docs(query), facet)

@@ -36,6 +36,8 @@ class EventQuery:
     """Full-text query (:mod:`chronicle.search`) over the current versions' words."""
     sort: str = "timeline"
     """``timeline`` or ``relevance`` (best match first; needs ``search``)."""
+    any_tags: tuple[str, ...] = ()
+    """At least one of these tags (``--any-tag``); ``tags`` must all match."""
 
     @classmethod
     def parse(
@@ -51,6 +53,7 @@ class EventQuery:
         limit: int | None = None,
         search: str | None = None,
         sort: str = "timeline",
+        any_tags: tuple[str, ...] | list[str] = (),
     ) -> EventQuery:
         """Build a query from user-typed strings; errors name the option."""
         if limit is not None and limit < 0:
@@ -80,6 +83,7 @@ class EventQuery:
             limit=limit,
             search=parsed,
             sort=sort,
+            any_tags=tuple(any_tags),
         )
 
     def describe(self) -> str:
@@ -90,6 +94,8 @@ class EventQuery:
         if self.until:
             parts.append(f"until {self.until[:10]}")
         parts += [f"tag {t}" for t in self.tags]
+        if self.any_tags:
+            parts.append("any tag of " + ", ".join(self.any_tags))
         parts += [f"actor {a}" for a in self.actors]
         if self.text:
             parts.append(f"text “{self.text}”")

@@ -838,6 +838,17 @@ def _current_states(conn: Connection, ids: list[str]) -> dict[str, Event]:
     return found
 
 
+def _actor_matches(actor: str) -> Any:
+    """An actor named ``actor``, or whose name holds its words as whole words, in order.
+
+    ``--actor Mehta`` finds "Judge Amit Mehta"; ``--actor meh`` does not. Case and
+    accents are ignored (the key is folded), like tags.
+    """
+    name = " ".join(fold_text(actor).split())
+    return or_(*(_v.actors_key.contains(before + name + after, autoescape=True)
+                 for before in (_SEP, " ") for after in (_SEP, " ")))
+
+
 def _key(values: tuple[str, ...]) -> str:
     """Tags as ``␟a␟b␟``, so that one tag matches with a LIKE and nothing else does."""
     return _SEP + _SEP.join(fold_text(v) for v in values) + _SEP if values else ""
@@ -879,8 +890,11 @@ def _events_statement(query: EventQuery) -> Any:
             stmt = stmt.where(lo <= query.until)
         for tag in query.tags:
             stmt = stmt.where(_v.tags_key.contains(_SEP + fold_text(tag) + _SEP, autoescape=True))
+        if query.any_tags:
+            stmt = stmt.where(or_(*(_v.tags_key.contains(_SEP + fold_text(tag) + _SEP, autoescape=True)
+                                    for tag in query.any_tags)))
         for actor in query.actors:
-            stmt = stmt.where(_v.actors_key.contains(_SEP + fold_text(actor) + _SEP, autoescape=True))
+            stmt = stmt.where(_actor_matches(actor))
         if query.text:
             for word in fold_text(query.text).split():
                 stmt = stmt.where(_v.search.contains(word, autoescape=True))

@@ -18,8 +18,12 @@ def filter_options(function: Any) -> Any:
         click.option("--until", metavar="WHEN",
                      help="Events that may fall on or before this (2024 = up to 31 Dec 2024)."),
         click.option("--tag", "tags", multiple=True, metavar="TAG",
-                     help="Only events with this tag (repeatable: all must match)."),
-        click.option("--actor", "actors", multiple=True, metavar="NAME", help="Only events involving this actor (repeatable)."),
+                     help="Only events with this tag (repeatable: all must match; case and accents ignored)."),
+        click.option("--any-tag", "any_tags", multiple=True, metavar="TAG",
+                     help="Only events with at least one of these tags (repeatable: any may match)."),
+        click.option("--actor", "actors", multiple=True, metavar="NAME",
+                     help="Only events involving this actor (repeatable). Case and accents ignored; whole words "
+                          "of a name match too: --actor Mehta finds 'Judge Amit Mehta'."),
         click.option("--text", metavar="WORDS",
                      help="Substrings in title, description, place, tags or actors (accents ignored; "
                           "'chrom' finds 'Chrome'). Unchanged; for a search language use --search."),

@@ -233,9 +233,14 @@ class Archive:
         return matches[0]
 
     def get(self, ref: str, *, as_of: str | None = None, include_retracted: bool = True) -> Event:
+        """The event ``ref`` names; a merged duplicate's id gives the event it was merged into."""
         event_id = self.resolve(ref)
         moment = EventQuery.parse(as_of=as_of).as_of if as_of else None
         event = self.store.event(event_id, as_of=moment)
+        for _hop in range(20):  # merges chain (a into b, b into c); a cycle cannot, but stay finite
+            if event is None or event.merged_into is None:
+                break
+            event = self.store.event(event.merged_into, as_of=moment)
         if event is None:
             raise UnknownEvent("did not exist at that time", field="id", value=event_id)
         return event

@@ -886,6 +886,9 @@ def _events_statement(query: EventQuery) -> Any:
             stmt = stmt.where(_v.event_id.in_(fulltext.matching_ids(query.search)))
         if not query.include_retracted:
             stmt = stmt.where(_v.status == Status.ACTIVE.value)
+        else:
+            # A merged duplicate is part of the event it was merged into, never an event of its own.
+            stmt = stmt.where(_v.status != Status.MERGED.value)
         if query.until is not None:
             stmt = stmt.where(lo <= query.until)
         for tag in query.tags:

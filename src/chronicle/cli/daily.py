@@ -42,4 +42,54 @@ places = _facet_command("places", "places", "chronicle places")
 sources = _facet_command("sources", "sources (by URL)", "chronicle sources --actor Mehta")
 
 
-COMMANDS = [tags, actors, places, sources]
+@click.command()
+@filter_options
+@click.option("--min-score", type=click.FloatRange(0, 1), default=0.5, show_default=True,
+              help="Report pairs scoring at least this (0–1).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="json: an array of {first, second, score, reasons}.")
+@click.pass_obj
+def duplicates(settings: Any, /, min_score: float, fmt: str, **filters: Any) -> None:
+    """List pairs of events that are likely the same event, best first, with a score and why.
+
+    A pair: dates that overlap (or lie within a week) and titles sharing most words
+    (reworded titles and different precisions still match), or the same source URL
+    with agreeing dates or titles. Merge one into the other with `chronicle merge`.
+
+    \b
+    Example:
+      chronicle duplicates --since 2024
+      chronicle merge ruling-day ruling-day-2 --reason "Same ruling, reported twice"
+    """
+    from chronicle.merging import archive_duplicates
+
+    pairs = archive_duplicates(settings.archive(), build_query(**filters), threshold=min_score)
+    if fmt == "json":
+        click.echo(json.dumps([p.to_dict() for p in pairs], ensure_ascii=False, indent=2))
+        return
+    for pair in pairs:
+        click.echo(f"{pair.score:.2f}  {pair.first}  {pair.second}  ({', '.join(pair.reasons)})")
+
+
+@click.command()
+@click.argument("keep", metavar="KEEP")
+@click.argument("duplicate", metavar="DUPLICATE")
+@click.option("--reason", required=True, help="Why they are one event (kept in both histories).")
+@click.pass_obj
+def merge(settings: Any, /, keep: str, duplicate: str, reason: str) -> None:
+    """Merge the event DUPLICATE into KEEP: appends records, changes nothing stored.
+
+    KEEP gains DUPLICATE's tags, actors and sources; DUPLICATE leaves the timeline and
+    exports, its id keeps working (it shows KEEP), and `history` of both tells the merge.
+
+    \b
+    Example:
+      chronicle merge mehta-rules-google mehta-ruling --reason "Same ruling, two reports"
+    """
+    from chronicle.merging import merge as merge_events
+
+    event = merge_events(settings.archive(), keep, duplicate, reason=reason)
+    click.echo(f"{event.id}: merged, now {len(event.sources)} source(s), revision {event.revision}")
+
+
+COMMANDS = [tags, actors, places, sources, duplicates, merge]

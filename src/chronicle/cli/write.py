@@ -72,14 +72,18 @@ def init(settings: Any, /, directory: Path | None, name: str | None, description
 @source_options(required=False)
 @click.option("--unsourced", is_flag=True, help="Record it without a source, on purpose (it is marked so).")
 @click.option("--id", "event_id", metavar="SLUG", help="Choose the id (default: made from the title).")
+@click.option("--allow-duplicate", is_flag=True,
+              help="Record it even if the archive holds an event with the same dates and a like title or source.")
 @click.pass_obj
 def add(settings: Any, /, title: str, date: str, end: str | None, description: str, tags: tuple[str, ...],
         actors: tuple[str, ...], place: str | None, unsourced: bool, event_id: str | None,
-        **source: Any) -> None:
+        allow_duplicate: bool, **source: Any) -> None:
     """Record a new event; prints its id alone on stdout.
 
     Every event needs a source unless you say --unsourced. Dates keep the precision
-    you give them: "Oct 2023" is a month, never 1 October.
+    you give them: "Oct 2023" is a month, never 1 October. An event that looks like one
+    already recorded (dates overlapping or within a week, and a like title or the same
+    source URL) is refused with the id of the other; --allow-duplicate records it anyway.
 
     \b
     Example:
@@ -92,7 +96,10 @@ def add(settings: Any, /, title: str, date: str, end: str | None, description: s
         from chronicle.errors import InvalidInput
 
         raise InvalidInput("source details were given without --source URL", field="--source", value=None)
-    new_id = settings.archive().add(
+    from chronicle.merging import add_event
+
+    new_id = add_event(
+        settings.archive(), allow_duplicate=allow_duplicate,
         title=title, date=date, end=end, description=description, tags=tags, actors=actors,
         place=place, sources=sources, unsourced=unsourced, event_id=event_id,
     )

@@ -32,7 +32,7 @@ from chronicle.errors import InvalidInput
 from chronicle.formats import ExportContext, ExportStats
 from chronicle.formats.mapping import FieldMap, Row, RowError, Skip, build, converter_for
 from chronicle.formats.rows import RowStream, SourceRow
-from chronicle.importing import Incoming
+from chronicle.incoming import Incoming
 from chronicle.model import Event, Source, make_source
 
 FORMAT = {"format": "events", "version": 1}

@@ -35,7 +35,7 @@ def test_reworded_titles_and_shifted_precision_are_found() -> None:
     pairs = find_duplicates(events)
     by_pair = {(p.first, p.second): p for p in pairs}
     assert set(by_pair) == {("a", "b"), ("e", "f")}
-    assert by_pair["e", "f"].reasons[:2] == ("same source URL", "dates within a week")
+    assert by_pair["e", "f"].reasons[:2] == ("same source URL", "dates a day apart")
     assert by_pair["a", "b"].reasons[0] == "dates overlap"
 
 

@@ -14,8 +14,9 @@ that common in one month identifies nothing).
 
 from __future__ import annotations
 
+import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import combinations
@@ -91,28 +92,42 @@ def stems(title: str) -> frozenset[str]:
     )
 
 
-def title_similarity(a: frozenset[str], b: frozenset[str]) -> float:
-    """Mean of Jaccard and overlap coefficient: 1 for the same stems, high when one holds the other."""
+def title_similarity(a: frozenset[str], b: frozenset[str], weights: Mapping[str, float] | None = None) -> float:
+    """Mean of Jaccard and overlap coefficient: 1 for the same stems, high when one holds the other.
+
+    With ``weights`` (a stem's rarity in the archive), sharing a rare stem counts for more
+    than sharing a common one — two titles that share only "police" and "Quito" are not alike.
+    """
     if not a or not b:
         return 0.0
-    shared = len(a & b)
-    return (shared / len(a | b) + shared / min(len(a), len(b))) / 2
+    if weights is None:
+        shared = len(a & b)
+        return (shared / len(a | b) + shared / min(len(a), len(b))) / 2
+
+    def total(stems: Iterable[str]) -> float:
+        return sum(weights.get(stem, 1.0) for stem in stems)
+
+    shared_weight = total(a & b)
+    return (shared_weight / total(a | b) + shared_weight / min(total(a), total(b))) / 2
 
 
 def score(a: Candidate, b: Candidate, stems_a: frozenset[str] | None = None,
-          stems_b: frozenset[str] | None = None) -> Pair:
+          stems_b: frozenset[str] | None = None, weights: Mapping[str, float] | None = None) -> Pair:
     """How likely ``a`` and ``b`` are one event, and why.
 
-    Without a shared URL: title similarity, times 1 when the dates may overlap, 0.6 when
-    they are within :data:`NEAR`, else 0. With one: 0.4, plus up to 0.35 for the dates and
+    Without a shared URL: title similarity, times 1 when the dates may overlap, 0.9 when
+    they are a day apart, 0.6 when within :data:`NEAR`, else 0. With one: 0.4, plus up to 0.35 for the dates and
     0.25 for the titles — a shared source alone is not enough, since one article may
     report several events.
     """
     title = title_similarity(stems_a if stems_a is not None else stems(a.title),
-                             stems_b if stems_b is not None else stems(b.title))
+                             stems_b if stems_b is not None else stems(b.title), weights)
+    gap = min(abs(a.lo - b.hi), abs(b.lo - a.hi))
     if a.lo <= b.hi and b.lo <= a.hi:
         dates, when = 1.0, "dates overlap"
-    elif min(abs(a.lo - b.hi), abs(b.lo - a.hi)) <= NEAR:
+    elif gap <= timedelta(days=1, seconds=1):
+        dates, when = 0.9, "dates a day apart"
+    elif gap <= NEAR:
         dates, when = 0.6, "dates within a week"
     else:
         dates, when = 0.0, ""
@@ -153,9 +168,11 @@ def find_duplicates(candidates: Iterable[Candidate], *, threshold: float = THRES
         for members in groups:
             if 1 < len(members) <= limit:
                 pairs.update(combinations(sorted(set(members)), 2))
+    # Rarity of a stem, from how many titles hold it (inverse document frequency).
+    weights = {stem: math.log((len(events) + 1) / count) + 0.1 for stem, count in frequency.items()}
     found_pairs = []
     for i, j in pairs:
-        pair = score(events[i], events[j], all_stems[i], all_stems[j])
+        pair = score(events[i], events[j], all_stems[i], all_stems[j], weights)
         if pair.score >= threshold:
             found_pairs.append(pair)
     found_pairs.sort(key=lambda p: (-p.score, p.first, p.second))

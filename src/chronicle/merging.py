@@ -16,6 +16,7 @@ from typing import Any
 from chronicle.archive import Archive, recorded_payload, require_reason
 from chronicle.dates import bound_text, parse_span
 from chronicle.duplicates import NEAR, Candidate, Pair, find_duplicates, likely_duplicates_of, normal_url
+from chronicle.editing import Edit
 from chronicle.errors import Conflict, InvalidInput, LikelyDuplicate
 from chronicle.model import Draft, Event, Kind, Provenance, Source, Status, clean_list, fold_text
 from chronicle.query import EventQuery
@@ -109,3 +110,28 @@ def _new_sources(kept: tuple[Source, ...], incoming: tuple[Source, ...]) -> Iter
         if source.url:
             urls.add(normal_url(source.url))
         yield source
+
+
+def apply_edit(archive: Archive, event: Event, edit: Edit) -> Event | None:
+    """Record what an edited file asks for, in one transaction: a revision and new sources.
+
+    Returns the event after it, or None when nothing changed. The reason is required
+    when anything changes.
+    """
+    if not edit.changes and not edit.new_sources:
+        return None
+    if not edit.reason:
+        raise InvalidInput("is empty", field="reason", value="",
+                           accepted="a short sentence saying why, on the reason = \"…\" line")
+    prov = Provenance(archive.author, archive.origin, edit.reason)
+    drafts: list[Draft] = []
+    if edit.changes:
+        current = event.fields
+        payload = current.revised(**edit.changes).changes_from(current)
+        if payload:
+            drafts.append(Draft(event.id, Kind.REVISED, payload, prov))
+    drafts += [Draft(event.id, Kind.SOURCED, {"source": s.to_dict()}, prov) for s in edit.new_sources]
+    if not drafts:
+        return None
+    archive.append(drafts)
+    return archive.store.event(event.id)

@@ -92,4 +92,32 @@ def merge(settings: Any, /, keep: str, duplicate: str, reason: str) -> None:
     click.echo(f"{event.id}: merged, now {len(event.sources)} source(s), revision {event.revision}")
 
 
-COMMANDS = [tags, actors, places, sources, duplicates, merge]
+@click.command()
+@click.argument("event_id", metavar="ID")
+@click.pass_obj
+def edit(settings: Any, /, event_id: str) -> None:
+    """Correct an event in your editor: its current state opens as TOML; what you change
+    is recorded as one revision, with the reason you write in the same file.
+
+    New [[sources]] tables are cited. An empty file, or no change, records nothing.
+    The editor is $VISUAL, else $EDITOR, else vi.
+
+    \b
+    Example:
+      EDITOR=nano chronicle edit noboa-takes-office
+    """
+    from chronicle.cli.editor import edit_in_editor
+    from chronicle.editing import edit_text, read_edit
+    from chronicle.merging import apply_edit
+
+    archive = settings.archive()
+    event = archive.get(event_id)
+    wanted = edit_in_editor(edit_text(event), lambda text: apply_edit(archive, event, read_edit(text, event)),
+                            name=event.id)
+    if wanted is None:
+        click.echo(f"{event.id}: nothing changed, nothing recorded")
+    else:
+        click.echo(f"{wanted.id}: revision {wanted.revision} recorded")
+
+
+COMMANDS = [tags, actors, places, sources, duplicates, merge, edit]

@@ -13,7 +13,8 @@ from click.testing import CliRunner
 from chronicle.cli import main
 
 
-def _editor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: str | None, *, replace: dict[str, str] | None = None) -> Path:
+def _editor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: str | None, *,
+            replace: dict[str, str] | None = None) -> Path:
     """EDITOR = a script that saves what it was shown, then writes ``content`` (or applies ``replace``)."""
     shown = tmp_path / "shown.toml"
     script = tmp_path / "editor.py"

@@ -227,6 +227,18 @@ def _score_pg(element: Score, compiler: Any, **kwargs: Any) -> str:
     return f"-ts_rank({TABLE}.doc, to_tsquery('{CONFIG}', {compiler.process(element.tsquery, **kwargs)}))"
 
 
+def ranked(query: SearchQuery, *, limit: int | None = None) -> Any:
+    """A subquery of matching ``event_id`` with their ``score`` (lower is better); with
+    ``limit``, only the best that many (the engine keeps a top-k heap, no full sort)."""
+    from sqlalchemy import select
+
+    score = Score(query)
+    stmt = select(search_table.c.event_id, score.label("score")).where(Matches(query))
+    if limit is not None:
+        stmt = stmt.order_by(score).limit(limit)
+    return stmt.subquery("ranked")
+
+
 def matching_ids(query: SearchQuery) -> Any:
     """``SELECT event_id FROM event_search WHERE <matches query>``, for an ``IN`` filter."""
     from sqlalchemy import select

@@ -46,10 +46,12 @@ docs: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/append_bench.py
+	$(BIN)/python benchmarks/serve_bench.py
 
 bench-quick: $(STAMP)
 	$(BIN)/python benchmarks/run.py --quick
 	$(BIN)/python benchmarks/append_bench.py --quick
+	$(BIN)/python benchmarks/serve_bench.py --quick
 
 clean:
 	rm -rf $(VENV) site events/chronicle.db* exports/*.html exports/*.ics exports/*.csv

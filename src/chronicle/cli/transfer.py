@@ -88,8 +88,12 @@ class _input_path:
 @click.option("-o", "--output", metavar="PATH", help="Where to write ('-' = stdout). Default: exports/<archive-name>.<ext>.")
 @filter_options
 @click.option("--limit", type=click.IntRange(min=0), metavar="N", help="At most N events.")
-@click.option("--imprecise", type=click.Choice(["span", "start", "skip"]), default="span", show_default=True,
-              help="ics: month/year/approximate dates span their whole period, sit on its first day, or are left out.")
+@click.option("--imprecise", type=click.Choice(["start", "span", "skip"]), default="start", show_default=True,
+              help="ics: month/year/approximate/ongoing dates sit on their first day with the date in the title, "
+                   "span their whole period, or are left out.")
+@click.option("--omit-retracted", is_flag=True,
+              help="ics: leave retracted events out (a one-off file). By default they are written as "
+                   "STATUS:CANCELLED, so calendars that received them drop them.")
 @click.option("--template-dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
               help="html: your own jinja2 templates, overriding the built-in ones by name.")
 @click.option("--excel", is_flag=True, help="csv: byte-order mark and CRLF, as spreadsheet programs want.")
@@ -97,7 +101,7 @@ class _input_path:
 @click.option("--sources-file", type=click.Path(dir_okay=False, path_type=Path),
               help="csv: also write one row per event × source to this file.")
 @click.pass_obj
-def export(settings: Any, /, fmt: str, output: str | None, limit: int | None, imprecise: str,
+def export(settings: Any, /, fmt: str, output: str | None, limit: int | None, imprecise: str, omit_retracted: bool,
            template_dir: Path | None, excel: bool, raw: bool, sources_file: Path | None, **filters: Any) -> None:
     """Publish the timeline (or part of it) as HTML, iCalendar, CSV, JSON, or the log as JSONL.
 
@@ -113,6 +117,9 @@ def export(settings: Any, /, fmt: str, output: str | None, limit: int | None, im
     """
     from chronicle.exporting import export as run_export
 
+    if fmt == "ics":
+        # A subscriber must learn of a retraction: cancelled, not silently missing.
+        filters["include_retracted"] = filters.get("include_retracted") or not omit_retracted
     query = build_query(limit=limit, **filters)
     options = {"imprecise": imprecise, "template_dir": template_dir, "excel": excel, "raw": raw,
                "sources_file": sources_file}

@@ -2,7 +2,8 @@
 
 Export is a hand-written streaming serializer: one VEVENT at a time goes straight to
 ``out``, so memory does not grow with the archive, and it is several times faster than
-building an ``icalendar.Calendar`` (see ``benchmarks/ical_bench.py``). What it writes:
+building an ``icalendar.Calendar`` (see ``benchmarks/ical_bench.py``). What it writes
+(the whole contract, with the reasons, is in ``docs/icalendar.md``):
 
 - ``UID`` = ``<event-id>@<archive-name>.chronicle``, stable forever, so a re-import or a
   subscription *updates* an event instead of duplicating it;
@@ -10,9 +11,28 @@ building an ``icalendar.Calendar`` (see ``benchmarks/ical_bench.py``). What it w
   retraction or restoration raises it); ``DTSTAMP`` and ``LAST-MODIFIED`` = the time
   of the event's latest record, ``CREATED`` = its first: never the clock, so the same
   archive state gives a byte-identical file;
+- a retracted event (when the events given include it, as ``chronicle export --format
+  ics`` and ``chronicle serve`` do by default) as ``STATUS:CANCELLED`` with its raised
+  SEQUENCE, so every calendar that received it drops it; a restored one is CONFIRMED
+  again with a still higher SEQUENCE;
+- ``METHOD:PUBLISH`` with the ``ORGANIZER`` RFC 5546 requires of a PUBLISH: the archive,
+  ``mailto:<archive-name>@chronicle.invalid`` by default (``.invalid`` is reserved, so the
+  address can never deliver mail; ``options["organizer"]`` names a real one). A CalDAV
+  resource (:func:`resource_text`) has neither, as RFC 4791 wants;
+- ``URL`` only for an ``http``/``https`` source (``javascript:``, ``data:`` … never);
 - day dates as all-day events with an exclusive ``DTEND``; timestamps in UTC (chronicle
-  stores a UTC offset, not a named zone, so no ``VTIMEZONE`` is guessed); month/year and
-  approximate dates by the ``imprecise`` policy; the original EDTF in ``X-CHRONICLE-DATE``.
+  stores a UTC offset, not a named zone, so no ``VTIMEZONE`` is guessed); the original
+  EDTF in ``X-CHRONICLE-DATE``.
+
+**Imprecise and ongoing events** (month/year precision, approximate, still going on)
+follow the ``imprecise`` policy. The default, ``start``, writes a *one-day marker* on the
+first day the event may have begun, and says the honest date in the title a calendar
+shows — ``FARC peace deal (2016)``, ``States of exception (Mar 2024 – ongoing)`` — and in
+the description ("Date: 2016 (known to the year); shown on the first day it may have
+begun."). A year is then one line on 1 January, not a banner over 365 days, and no day
+is claimed that the archive does not know: the title says which period it is.
+(``X-CHRONICLE-TITLE`` keeps the bare title for re-import.) ``span`` covers the whole
+period instead (an ongoing event: the period it began in); ``skip`` leaves them out.
 
 Import reads with the ``icalendar`` library (lenient about BOMs, LF line ends, Windows
 and custom ``VTIMEZONE`` names) and turns each VEVENT into an
@@ -39,9 +59,14 @@ from chronicle.formats import ExportContext, ExportStats
 from chronicle.incoming import ImportItems, Incoming, Items
 from chronicle.model import Event, EventFields, Source, Status, check_id, make_source
 
-POLICIES = ("span", "start", "skip")
-"""``imprecise``: month/year/approximate/ongoing dates span their whole period, sit on
-their first day, or are left out."""
+POLICIES = ("start", "span", "skip")
+"""``imprecise``: month/year/approximate/ongoing dates sit on their first day with the
+honest date in the title (the default), span their whole period, or are left out."""
+
+DEFAULT_POLICY = "start"
+
+WEB_SCHEMES = ("http://", "https://")
+"""The only URLs written as ``URL``: a calendar makes it a link."""
 
 UID_SUFFIX = ".chronicle"
 """UIDs are ``<event-id>@<archive-name>.chronicle``; the reader maps them back."""
@@ -127,6 +152,30 @@ def _datetime_value(moment: datetime, utc: bool) -> str:
         f"T{moment.hour:02d}{moment.minute:02d}{moment.second:02d}"
     )
     return text + "Z" if utc else text
+
+
+def is_web_url(url: str) -> bool:
+    """``http``/``https`` with a host: what a calendar may turn into a link."""
+    scheme, _, rest = url.partition("://")
+    return scheme.lower() in ("http", "https") and bool(rest.split("/", 1)[0].strip())
+
+
+def organizer_line(archive_name: str, organizer: str | None = None) -> str:
+    """The ORGANIZER RFC 5546 requires in a PUBLISH: the archive, at a never-delivering address."""
+    address = organizer or f"mailto:{archive_name}@chronicle.invalid"
+    return fold(f'ORGANIZER;CN="{_param_text(archive_name)}":{_uri(address)}')
+
+
+def _param_text(text: str) -> str:
+    """A quoted parameter value may hold anything but ``"`` and control characters."""
+    return _CONTROL.sub("", text.replace('"', "'").replace("\r", " ").replace("\n", " "))
+
+
+def summary_text(event: Event, policy: str) -> str:
+    """The title a calendar shows; under ``start`` an imprecise date is said in it."""
+    if policy == "start" and is_imprecise(event.span):
+        return f"{event.title} ({event.span.render()})"
+    return event.title
 
 
 def _uri(url: str) -> str:
@@ -235,8 +284,12 @@ def _when(span: Span, policy: str) -> str:
     return text
 
 
-def vevent(event: Event, archive_name: str, policy: str) -> str:
-    """One event as a folded, CRLF-terminated VEVENT block."""
+def vevent(event: Event, archive_name: str, policy: str, organizer: str = "") -> str:
+    """One event as a folded, CRLF-terminated VEVENT block.
+
+    ``organizer`` is a ready ORGANIZER line (:func:`organizer_line`) or empty (a CalDAV
+    resource has none).
+    """
     created = ical_stamp(event.created_at)
     modified = ical_stamp(event.updated_at or event.created_at)
     if event.status is Status.RETRACTED:
@@ -249,17 +302,18 @@ def vevent(event: Event, archive_name: str, policy: str) -> str:
     fixed = (
         f"BEGIN:VEVENT\r\n{fold(f'UID:{uid_for(event.id, archive_name)}')}"
         f"DTSTAMP:{modified}\r\nCREATED:{created}\r\nLAST-MODIFIED:{modified}\r\n"
-        f"SEQUENCE:{max(event.revision - 1, 0)}\r\n{_when(event.span, policy)}"
+        f"SEQUENCE:{max(event.revision - 1, 0)}\r\n{_when(event.span, policy)}{organizer}"
     )
+    summary = summary_text(event, policy)
     lines = [
-        f"SUMMARY:{escape_text(event.title)}",
+        f"SUMMARY:{escape_text(summary)}",
         f"DESCRIPTION:{escape_text(description_text(event, policy))}",
     ]
     if event.place:
         lines.append(f"LOCATION:{escape_text(event.place)}")
     if event.tags:
         lines.append("CATEGORIES:" + ",".join(escape_text(tag) for tag in event.tags))
-    first_url = next((s.url for s in event.sources if s.url), None)
+    first_url = next((s.url for s in event.sources if s.url and is_web_url(s.url)), None)
     if first_url:
         lines.append(f"URL:{_uri(first_url)}")
     lines.append(f"STATUS:{status}")
@@ -271,6 +325,8 @@ def vevent(event: Event, archive_name: str, policy: str) -> str:
         lines.append("X-CHRONICLE-SOURCE:" + escape_text(source_json(source)))
     if event.unsourced:
         lines.append("X-CHRONICLE-UNSOURCED:TRUE")
+    if summary != event.title:
+        lines.append(f"X-CHRONICLE-TITLE:{escape_text(event.title)}")
     return fixed + "".join([fold(line) for line in lines]) + "END:VEVENT\r\n"
 
 
@@ -315,9 +371,8 @@ def export_ical(
     events: Iterable[Event], out: TextIO, ctx: ExportContext, options: Mapping[str, Any],
 ) -> ExportStats:
     """Write ``events`` as one VCALENDAR, streaming; see the module docstring."""
-    policy = options.get("imprecise") or "span"
-    if policy not in POLICIES:
-        raise InvalidInput("is not a policy", field="--imprecise", value=policy, accepted=", ".join(POLICIES))
+    policy = check_policy(options.get("imprecise"))
+    organizer = organizer_line(ctx.name, options.get("organizer"))
     write = out.write
     write(calendar_header(ctx, policy))
     written = skipped = 0
@@ -325,11 +380,58 @@ def export_ical(
         if policy == "skip" and is_imprecise(event.span):
             skipped += 1
             continue
-        write(vevent(event, ctx.name, policy))
+        write(vevent(event, ctx.name, policy, organizer))
         written += 1
     write("END:VCALENDAR\r\n")
     note = "--imprecise skip: month/year, approximate or ongoing dates" if skipped else None
     return ExportStats(written, skipped, note)
+
+
+def ical_chunks(
+    events: Iterable[Event], ctx: ExportContext, options: Mapping[str, Any], *, chunk_chars: int = 65536,
+) -> Iterator[str]:
+    """The same calendar as :func:`export_ical`, as text pieces of about ``chunk_chars``.
+
+    For a server that streams the calendar to a client: nothing is read from ``events``
+    before the first piece is asked for, and memory holds one piece.
+    """
+    policy = check_policy(options.get("imprecise"))
+    organizer = organizer_line(ctx.name, options.get("organizer"))
+    buffer = [calendar_header(ctx, policy)]
+    size = 0
+    for event in events:
+        if policy == "skip" and is_imprecise(event.span):
+            continue
+        block = vevent(event, ctx.name, policy, organizer)
+        buffer.append(block)
+        size += len(block)
+        if size >= chunk_chars:
+            yield "".join(buffer)
+            buffer, size = [], 0
+    buffer.append("END:VCALENDAR\r\n")
+    yield "".join(buffer)
+
+
+def check_policy(policy: str | None) -> str:
+    """The ``imprecise`` policy, :data:`DEFAULT_POLICY` when none is given."""
+    policy = policy or DEFAULT_POLICY
+    if policy not in POLICIES:
+        raise InvalidInput("is not a policy", field="--imprecise", value=policy, accepted=", ".join(POLICIES))
+    return policy
+
+
+def resource_text(event: Event, ctx: ExportContext, policy: str) -> str:
+    """One event as a CalDAV calendar object resource (RFC 4791 4.1): one VEVENT, no METHOD.
+
+    Byte-identical for the same event state, so a publisher can compare it with what
+    the server holds and PUT only what changed.
+    """
+    header = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"
+        f"{fold(f'PRODID:-//chronicle//chronicle {ctx.version}//EN')}CALSCALE:GREGORIAN\r\n"
+        f"X-CHRONICLE-IMPRECISE:{policy}\r\n"
+    )
+    return header + vevent(event, ctx.name, policy) + "END:VCALENDAR\r\n"
 
 
 # --- reading ------------------------------------------------------------------------
@@ -414,7 +516,7 @@ def _incoming(component: Any, uid: str, where: str) -> Incoming | None:
         return None
     if _text(component, "STATUS").upper() == "CANCELLED":
         return None  # it did not happen (or chronicle retracted it): nothing to record
-    summary = _text(component, "SUMMARY")
+    summary = next(iter(_all_text(component, "X-CHRONICLE-TITLE")), None) or _text(component, "SUMMARY")
     title = summary.strip() or "(untitled calendar event)"
     span_text = _text(component, "X-CHRONICLE-DATE").strip()
     span = parse_span(span_text, field="X-CHRONICLE-DATE") if span_text else _span_of(component)

@@ -104,3 +104,18 @@ def test_merge_and_duplicates_on_the_command_line(tmp_path: object) -> None:
     assert code == 0, output
     exported = json.loads(Path(f"{tmp_path}/out.json").read_text(encoding="utf-8"))
     assert [e["id"] for e in exported["events"]] == ["tv"]
+
+
+def test_a_merge_shows_in_the_corrections_feed(tmp_path: Path) -> None:
+    from chronicle.feed import corrections_atom
+
+    archive = Archive.init(url=f"sqlite:///{tmp_path / 'f.db'}", name="f")
+    try:
+        archive.add(title="Storm hits coast", date="2024-02-01", unsourced=True, event_id="a")
+        archive.add(title="Coast hit by storm", date="2024-02-01", unsourced=True, event_id="b")
+        merge(archive, "a", "b", reason="One storm")
+        feed = corrections_atom(archive, base_url="https://example.org/")
+        assert "Merged into another event (a duplicate): " in feed
+        assert "One storm" in feed
+    finally:
+        archive.close()

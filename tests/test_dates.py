@@ -115,7 +115,7 @@ def test_open_interval_reaches_forever() -> None:
         ("03/04/2024", "ambiguous"),
         ("May", "has no year"),
         ("", "is empty"),
-        ("0000", "year 0"),
+        ("-0000", "year -0000"),
         ("2024-01-09T25:00Z", "not a valid time"),
     ],
 )

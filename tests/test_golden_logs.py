@@ -18,6 +18,7 @@ import io
 import json
 import os
 import shutil
+import sqlite3
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -159,7 +160,7 @@ def test_chronicle_own_csv_and_json(fresh: Callable[[], Archive], clock: PinnedC
 
 def test_ics(fresh: Callable[[], Archive], clock: PinnedClock) -> None:
     archive = fresh()
-    import_file(archive, GOLDEN / "ecuador.ics", label="ecuador.ics")
+    import_file(archive, GOLDEN / "logs" / "inputs" / "ecuador.ics", label="ecuador.ics")
     for name in ("khal__event_d_long.ics", "icaljs__only_dtstart_date.ics", "khal__cal_d.ics",
                  "icaljs__duration_instead_of_dtend.ics", "khal__cal_lots_of_timezones.ics"):
         clock.tick()
@@ -214,3 +215,23 @@ def test_an_archive_written_before_the_field_model_verifies_with_its_head_hash(t
         assert archive.verify().entries == expected["entries"] + 1
     finally:
         archive.close()
+
+
+def test_schema_4_drops_the_unique_hash_index_and_keeps_the_guards(tmp_path: Path) -> None:
+    fixture = Path(__file__).resolve().parent / "fixtures" / "schema3_main"
+    db = tmp_path / "chronicle.db"
+    shutil.copyfile(fixture / "chronicle.db", db)
+    report = upgrade_archive(f"sqlite:///{db}")
+    assert (report.schema_before, report.schema_after) == (3, 4)
+    con = sqlite3.connect(db)
+    try:
+        indexes = {name for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        assert not any(name.startswith("sqlite_autoindex_log") for name in indexes)
+        assert "ix_versions_to_seq" not in indexes and "ix_log_event" in indexes
+        for statement in ("UPDATE log SET author = 'x' WHERE seq = 1", "DELETE FROM log WHERE seq = 1",
+                          "INSERT INTO log SELECT seq + 1000, event_id, kind, payload, author, recorded_at, "
+                          "origin, reason, v, prev_hash, hash FROM log WHERE seq = 1"):
+            with pytest.raises(sqlite3.DatabaseError, match=r"append-only|continue the chain"):
+                con.execute(statement)
+    finally:
+        con.close()

@@ -159,7 +159,7 @@ class Archive:
             new_id = self._free_id(id_from_title(fields.title))
         for _attempt in range(3):
             try:
-                self.store.append([Draft(new_id, Kind.RECORDED, payload, self._prov())])
+                self.store.append([Draft(new_id, Kind.RECORDED, payload, self._prov(), fields)])
                 return new_id
             except Conflict:
                 # Another writer took the id we chose between choosing and appending
@@ -186,13 +186,14 @@ class Archive:
         reason = require_reason(reason)
         event = self.get(ref)
         current = event.fields
-        payload = current.revised(**changes).changes_from(current)
+        revised = current.revised(**changes)
+        payload = revised.changes_from(current)
         if not payload:
             raise InvalidInput(
                 "nothing would change", field="revise", value=event.id,
                 accepted="at least one of --title, --date, --end, --description, --tag, --actor, --place with a new value",
             )
-        return self._append_one(Draft(event.id, Kind.REVISED, payload, self._prov(reason)))
+        return self._append_one(Draft(event.id, Kind.REVISED, payload, self._prov(reason), revised))
 
     def cite(self, ref: str, source: Source, *, reason: str | None = None) -> Event:
         """Add a source to an event."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import os
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -342,3 +343,29 @@ def unlikely(condition: ColumnElement[bool]) -> ColumnElement[Any]:
 def unindexed(column: ColumnElement[Any]) -> ColumnElement[Any]:
     """A column that must not drive the choice of index here (SQLite's unary ``+``)."""
     return _OnSQLite(column, "+{}", column.type)
+
+
+def insert_rows(conn: Connection, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
+    """Insert ``rows`` (plain sequences in ``columns`` order) into ``table``, in the
+    connection's transaction, with the least per-row work the driver allows.
+
+    SQLite: one ``executemany`` of the rows as they are (no per-row parameter dicts).
+    PostgreSQL: ``COPY … FROM STDIN`` through psycopg (the row triggers still run, so
+    the chain guard still checks every record). Driver errors are raised as SQLAlchemy's
+    (``IntegrityError`` …), as any other statement's would be.
+    """
+    names = ", ".join(columns)
+    if conn.dialect.name != "postgresql":
+        marks = ", ".join("?" * len(columns))
+        conn.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES ({marks})", list(rows))
+        return
+    statement = f"COPY {table} ({names}) FROM STDIN"
+    driver: Any = conn.connection.dbapi_connection
+    try:
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
+            write = copy.write_row
+            for row in rows:
+                write(row)
+    except conn.dialect.loaded_dbapi.Error as error:
+        raise DBAPIError.instance(statement, None, error, conn.dialect.loaded_dbapi.Error,
+                                  dialect=conn.dialect) from error

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import islice
 from pathlib import Path
@@ -23,25 +23,91 @@ from typing import Any
 from chronicle.archive import Archive
 from chronicle.errors import ChronicleError, InvalidInput
 from chronicle.formats import import_format, importer, log_reader
-from chronicle.incoming import Incoming, Revision, reject_unknown_keys
+from chronicle.incoming import FileVersion, ImportItems, Incoming, Revision, reject_unknown_keys
 from chronicle.model import Draft, Event, Kind, Provenance, Record, check_id
 from chronicle.projection import apply
 from chronicle.store import AppendResult
 
-__all__ = ["ImportReport", "Incoming", "Revision", "import_file", "import_items", "reject_unknown_keys"]
+__all__ = [
+    "DUPLICATE_POLICIES", "Duplicate", "DuplicateKeys", "FileVersion", "ImportReport", "Incoming", "Older",
+    "Revision", "import_file", "import_items", "reject_unknown_keys",
+]
+
+
+DUPLICATE_POLICIES = ("error", "first", "last")
+"""``--duplicates``: a key repeated inside one file refuses the import, or keeps its
+first or its last occurrence (the others are named in the report)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Duplicate:
+    """An item whose key an earlier (or, with ``last``, a later) item of the same file has."""
+
+    event_id: str
+    where: str
+    """The item set aside (``row 7``, or a calendar's ``FILE: VEVENT 3 (UID …)``)."""
+    other: str
+    """The occurrence it repeats: the one imported (``first``/``last``), or the first (``error``)."""
+    kept: str
+    """Which occurrence was imported: ``first``, ``last``, or ``none`` (``error``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Older:
+    """An event left as it is because the file's copy is older than the archive's."""
+
+    event_id: str
+    where: str
+    reason: str
+    forced: bool = False
+    """``--force``: recorded anyway."""
 
 
 @dataclass(frozen=True, slots=True)
 class ImportReport:
+    """What an import did with every item of the file, each count with its reason."""
+
     path: str
     items: int
+    """Items that are events (before duplicates and older copies are set aside)."""
     records: int
     new_events: int
     changed_events: int
     unchanged: int
     rejected: int = 0
+    """Bad rows left out (``--skip-invalid``)."""
     skipped: int = 0
     """Rows that are deliberately not events (e.g. a TimelineJS title slide)."""
+    skip_reasons: tuple[tuple[str, int], ...] = ()
+    notes: tuple[tuple[str, int], ...] = ()
+    """What was read differently from how the file says it, and how often."""
+    duplicates: tuple[Duplicate, ...] = ()
+    older: tuple[Older, ...] = ()
+    rejects_path: str | None = None
+    log_backup: bool = False
+    """A JSONL log backup: ``records`` are the records that continued the archive's log
+    (those it already holds are not appended again, so an older backup appends none)."""
+
+    @property
+    def read(self) -> int:
+        """Every item of the file: events, skipped and rejected ones."""
+        return self.items + self.skipped + self.rejected
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report for scripts (``chronicle import --summary json``)."""
+        return {
+            "file": self.path, "read": self.read, "events": self.items, "new": self.new_events,
+            "changed": self.changed_events, "unchanged": self.unchanged,
+            "older": [{"id": o.event_id, "where": o.where, "reason": o.reason, "forced": o.forced}
+                      for o in self.older],
+            "duplicates": [{"id": d.event_id, "where": d.where, "other": d.other, "kept": d.kept}
+                           for d in self.duplicates],
+            "skipped": self.skipped,
+            "skip_reasons": [{"reason": r, "count": n} for r, n in self.skip_reasons],
+            "rejected": self.rejected, "rejects_file": self.rejects_path,
+            "notes": [{"note": r, "count": n} for r, n in self.notes],
+            "records": self.records, "log_backup": self.log_backup,
+        }
 
 
 def file_origin(path: Path | str, digest: str) -> str:
@@ -72,12 +138,54 @@ def import_items(
     chunk_size: int = 1000,
     progress: Callable[[int], None] | None = None,
     now: Callable[[], datetime] | None = None,
+    duplicates: str = "error",
+    force: bool = False,
 ) -> ImportReport:
     """Append what ``items`` mean for the archive, all or nothing.
 
-    ``now`` is the clock for the records' times (tests pin it for byte-identical exports).
+    A key repeated inside ``items`` is a duplicate, never a revision: ``duplicates``
+    says whether that refuses the import (``error``, naming every repeat), or which
+    occurrence is imported (``first``, ``last``; ``last`` reads ``items`` twice, so they
+    must be re-iterable, as every :class:`ImportItems` is). An item whose file says it
+    is older than the archive's state (:class:`FileVersion`) is left out and reported,
+    unless ``force``. ``now`` is the clock for the records' times (tests pin it for
+    byte-identical exports).
     """
+    if duplicates not in DUPLICATE_POLICIES:
+        raise InvalidInput("is not a duplicates policy", field="--duplicates", value=duplicates,
+                           accepted=", ".join(DUPLICATE_POLICIES))
     counts = {"items": 0, "new": 0, "changed": 0, "unchanged": 0}
+    found: list[Duplicate] = []
+    older: list[Older] = []
+    # Where each key first appeared (``last``: last appears): a row number, which is
+    # small, or the item's own locator.
+    first_at: dict[str, int | str] = {}
+    last_index: dict[str, int] = {}
+    last_where: dict[str, int | str] = {}
+    unit = "row"
+    if duplicates == "last":
+        for index, item in enumerate(items):
+            last_index[item.event_id] = index
+            last_where[item.event_id], unit = _place(item)
+
+    def is_repeat(index: int, item: Incoming) -> bool:
+        """Whether ``item`` is set aside as a duplicate (and note it if so)."""
+        nonlocal unit
+        here, unit = _place(item)
+        if duplicates == "last":
+            keep = last_index.get(item.event_id, index)
+            if keep == index:
+                return False
+            found.append(Duplicate(item.event_id, _locator(here, unit),
+                                   _locator(last_where[item.event_id], unit), "last"))
+            return True
+        first = first_at.get(item.event_id)
+        if first is None:
+            first_at[item.event_id] = here
+            return False
+        found.append(Duplicate(item.event_id, _locator(here, unit), _locator(first, unit),
+                               "first" if duplicates == "first" else "none"))
+        return True
 
     def plan(chunk: Sequence[Incoming], existing: dict[str, Event]) -> Iterator[Draft]:
         states = dict(existing)
@@ -95,12 +203,21 @@ def import_items(
             return state
 
         for item in chunk:
+            index = counts["items"]
             counts["items"] += 1
+            if is_repeat(index, item):
+                continue
             current = state_of(item.event_id)
             try:
                 drafts = list(_plan_item(item, current, archive.author, origin))
             except ChronicleError as error:
                 raise error.located(item.where) from None
+            if drafts and current is not None and item.version is not None:
+                why = item.version.older_than(current.revision)
+                if why is not None:
+                    older.append(Older(item.event_id, item.where, why, forced=force))
+                    if not force:
+                        continue
             if not drafts:
                 counts["unchanged"] += 1
             elif drafts[0].kind is Kind.RECORDED:
@@ -111,13 +228,46 @@ def import_items(
                 unfolded.setdefault(item.event_id, []).extend(drafts)
             yield from drafts
 
+    def chunks() -> Iterator[list[Incoming]]:
+        yield from chunked(items, chunk_size)
+        # Still inside the write transaction: raising here writes nothing.
+        if duplicates == "error" and found:
+            raise DuplicateKeys(found)
+
     result: AppendResult = archive.store.append_planned(
-        chunked(items, chunk_size), plan, key=lambda item: item.event_id, progress=progress, now=now,
+        chunks(), plan, key=lambda item: item.event_id, progress=progress, now=now,
     )
     return ImportReport(
         path=path, items=counts["items"], records=result.count, new_events=counts["new"],
         changed_events=counts["changed"], unchanged=counts["unchanged"],
+        duplicates=tuple(found), older=tuple(older),
     )
+
+
+class DuplicateKeys(InvalidInput):
+    """The same key more than once in one file, with ``--duplicates error``."""
+
+    def __init__(self, found: Sequence[Duplicate]) -> None:
+        shown = "; ".join(f"{d.where} repeats {d.other} (id {d.event_id})" for d in found[:5])
+        more = f"; and {len(found) - 5} more" if len(found) > 5 else ""
+        super().__init__(
+            f"{len(found)} item{'s repeat' if len(found) > 1 else ' repeats'} a key already in this file: "
+            f"{shown}{more}; nothing was imported",
+            field="--duplicates", accepted="--duplicates first or --duplicates last to keep one of each",
+        )
+        self.duplicates = tuple(found)
+
+
+def _locator(where: int | str, unit: str = "row") -> str:
+    return f"{unit} {where}" if isinstance(where, int) else where
+
+
+def _place(item: Incoming) -> tuple[int | str, str]:
+    """Where ``item`` is, kept small (a number) for the duplicate check, and what its
+    file calls one (``row``, or ``item`` for JSON); else its own locator."""
+    if item.row is None:
+        return item.where, ""
+    return item.row, "item" if item.where.endswith(f"item {item.row}") else "row"
 
 
 def _plan_item(item: Incoming, current: Event | None, default_author: str, origin: str) -> Iterator[Draft]:
@@ -126,7 +276,7 @@ def _plan_item(item: Incoming, current: Event | None, default_author: str, origi
     if item.row is not None:
         origin = f"{origin} row {item.row}"
     if current is None:
-        yield Draft(item.event_id, Kind.RECORDED, item.fields.payload(), Provenance(author, origin))
+        yield Draft(item.event_id, Kind.RECORDED, item.fields.payload(), Provenance(author, origin), item.fields)
         for revision in item.revisions:
             yield from _revision_drafts(item.event_id, revision, author, origin)
         return
@@ -140,7 +290,7 @@ def _plan_item(item: Incoming, current: Event | None, default_author: str, origi
     changes = desired.changes_from(current.fields)
     if changes:
         yield Draft(item.event_id, Kind.REVISED, changes,
-                    Provenance(author, origin, f"re-imported: the file changed {', '.join(sorted(changes))}"))
+                    Provenance(author, origin, f"re-imported: the file changed {', '.join(sorted(changes))}"), desired)
     for source in sources:
         if source not in current.sources:
             yield Draft(item.event_id, Kind.SOURCED, {"source": source.to_dict()},
@@ -174,8 +324,14 @@ def import_file(
     options: dict[str, Any] | None = None,
     progress: Callable[[int], None] | None = None,
     now: Callable[[], datetime] | None = None,
+    duplicates: str = "error",
+    force: bool = False,
 ) -> ImportReport:
-    """Import one file, all or nothing; every record points at the file and its SHA-256."""
+    """Import one file, all or nothing; every record points at the file and its SHA-256.
+
+    A file in which the format (or preset) recognises no event at all is refused,
+    saying what it found instead: an import never reports success for nothing.
+    """
     fmt = import_format(path, fmt)
     if not path.is_file():
         raise InvalidInput("does not exist or is not a file", field="file", value=str(path))
@@ -183,11 +339,36 @@ def import_file(
     origin = file_origin(shown, sha256_file(path))
     if fmt == "jsonl":
         result = archive.store.append_records(log_reader(fmt)(path, archive.head()))
-        return ImportReport(shown, result.count, result.count, 0, 0, 0)
-    items = importer(fmt)(path, dict(options or {}, origin=origin, label=shown))
-    report = import_items(archive, items, origin=origin, path=shown, progress=progress, now=now)
-    return ImportReport(
-        path=report.path, items=report.items, records=report.records, new_events=report.new_events,
-        changed_events=report.changed_events, unchanged=report.unchanged,
-        rejected=items.rejected, skipped=items.skipped,
+        return ImportReport(shown, result.count, result.count, 0, 0, 0, log_backup=True)
+    options = dict(options or {})
+    if fmt != "ics" and (options.get("recurrences") not in (None, "first") or options.get("window")):
+        raise InvalidInput("applies to iCalendar files only", field="--recurrences",
+                           value=options.get("recurrences"), where=shown)
+    items = importer(fmt)(path, dict(options, origin=origin, label=shown))
+    report = import_items(archive, items, origin=origin, path=shown, progress=progress, now=now,
+                          duplicates=duplicates, force=force)
+    if report.items == 0:
+        raise InvalidInput(f"0 events in {shown}: {_nothing_found(items)}", accepted=_ACCEPTED.get(fmt))
+    rejects = options.get("rejects")
+    return replace(
+        report, rejected=items.rejected, skipped=items.skipped,
+        skip_reasons=tuple(sorted(items.skip_reasons.items(), key=lambda pair: (-pair[1], pair[0]))),
+        notes=tuple(sorted(items.notes.items(), key=lambda pair: (-pair[1], pair[0]))),
+        rejects_path=str(rejects) if rejects is not None and items.rejected else None,
     )
+
+
+_ACCEPTED = {
+    "ics": "VEVENT components with a DTSTART",
+    "csv": "rows with a title and a date (chronicle's columns, --map or a --preset)",
+    "json": "a list of event objects (chronicle's export, --map or a --preset)",
+    "toml": "[[events]] tables",
+}
+
+
+def _nothing_found(items: ImportItems) -> str:
+    """Why an import found no event, from the reader's own counts."""
+    parts = [f"{count} skipped ({reason})" for reason, count in items.skip_reasons.items()]
+    if items.rejected:
+        parts.append(f"{items.rejected} rejected")
+    return "; ".join(parts) if parts else "the file holds no items"

@@ -30,6 +30,28 @@ class Revision:
 
 
 @dataclass(frozen=True, slots=True)
+class FileVersion:
+    """How new the file says its copy of an event is, in terms the archive can compare.
+
+    A re-import that would take an event back to an older copy (an old export imported
+    after the event was corrected) is refused per event unless forced. Only chronicle's
+    own files give a measure the archive can check: the number of records the copy
+    reflects. (A foreign calendar's ``LAST-MODIFIED`` or ``SEQUENCE`` is not comparable
+    with anything the archive keeps: its records' times are when they were imported.)
+    """
+
+    revision: int
+    """How many records the copy reflects, comparable with :attr:`Event.revision`
+    (chronicle's JSON ``revision``, its CSV ``revision_count``; chronicle's own iCalendar ``SEQUENCE`` + 1)."""
+
+    def older_than(self, revision: int) -> str | None:
+        """Why the file's copy is older than the archive's state (``None``: it is not)."""
+        if self.revision < revision:
+            return f"the file's copy is revision {self.revision}, the archive holds revision {revision}"
+        return None
+
+
+@dataclass(frozen=True, slots=True)
 class Incoming:
     """One event as a file describes it. ``where`` locates it in the file for errors."""
 
@@ -41,6 +63,8 @@ class Incoming:
     author: str | None = None
     row: int | None = None
     """The row (or item) of the file it came from; recorded in each record's origin."""
+    version: FileVersion | None = None
+    """How new the file says this copy is (None: the file does not say)."""
 
 
 class ImportItems(Protocol):
@@ -53,6 +77,11 @@ class ImportItems(Protocol):
     """Bad rows left out (``--skip-invalid``)."""
     skipped: int
     """Items that are deliberately not events (a title slide, a cancelled calendar event)."""
+    skip_reasons: dict[str, int]
+    """Why items were skipped: reason -> how many."""
+    notes: dict[str, int]
+    """What the reader read differently from how the file says it (an unknown time
+    zone read as floating time, a bad end dropped): note -> how many items."""
 
     def __iter__(self) -> Iterator[Incoming]: ...
 
@@ -66,10 +95,13 @@ class Importer(Protocol):
 class Items:
     """:class:`ImportItems` over items read whole (a seed, a calendar)."""
 
-    def __init__(self, items: Iterable[Incoming], *, skipped: int = 0) -> None:
+    def __init__(self, items: Iterable[Incoming], *, skip_reasons: Mapping[str, int] | None = None,
+                 notes: Mapping[str, int] | None = None) -> None:
         self._items = items
         self.rejected = 0
-        self.skipped = skipped
+        self.skip_reasons = dict(skip_reasons or {})
+        self.skipped = sum(self.skip_reasons.values())
+        self.notes = dict(notes or {})
 
     def __iter__(self) -> Iterator[Incoming]:
         return iter(self._items)

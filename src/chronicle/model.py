@@ -442,6 +442,10 @@ class Draft:
     kind: Kind
     payload: dict[str, Any]
     provenance: Provenance
+    fields: EventFields | None = None
+    """The event's content after this record, already parsed (``recorded`` and ``revised``
+    drafts made from an :class:`EventFields`), so the store folds it without parsing the
+    payload again. Must agree with ``payload``; ``None``: the store reads the payload."""
 
 
 @dataclass(frozen=True, slots=True)

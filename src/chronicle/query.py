@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from chronicle.dates import parse_timestamp, since_bound, until_bound
+from chronicle.dates import bound_day_words, parse_timestamp, since_bound, until_bound, utc_text
 from chronicle.errors import InvalidInput
 from chronicle.search import SearchQuery
 
@@ -29,7 +29,8 @@ class EventQuery:
     actors: tuple[str, ...] = ()
     text: str | None = None
     as_of: datetime | None = None
-    """Transaction time, naive UTC: the archive as it stood at that moment."""
+    """Transaction time, naive UTC, to the microsecond: the archive as it stood at that
+    moment. An imprecise ``--as-of`` (a day, a minute) means the end of that period."""
     include_retracted: bool = False
     limit: int | None = None
     search: SearchQuery | None = None
@@ -90,9 +91,9 @@ class EventQuery:
         """The filters in words, for export headers ("all events" when none)."""
         parts = []
         if self.since:
-            parts.append(f"since {self.since[:10]}")
+            parts.append(f"since {bound_day_words(self.since)}")
         if self.until:
-            parts.append(f"until {self.until[:10]}")
+            parts.append(f"until {bound_day_words(self.until)}")
         parts += [f"tag {t}" for t in self.tags]
         if self.any_tags:
             parts.append("any tag of " + ", ".join(self.any_tags))
@@ -102,7 +103,7 @@ class EventQuery:
         if self.search:
             parts.append(self.search.describe())
         if self.as_of:
-            parts.append(f"as of {self.as_of.isoformat()}Z")
+            parts.append(f"as of {utc_text(self.as_of)}")
         if self.include_retracted:
             parts.append("including retracted")
         if self.limit is not None:

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import functools
 import json
+import multiprocessing
+import os
 import random
 import string
 import time
@@ -39,6 +41,7 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    bindparam,
     func,
     insert,
     inspect,
@@ -64,6 +67,7 @@ from chronicle.model import (
     PAYLOAD_VERSION,
     Draft,
     Event,
+    EventFields,
     Kind,
     Record,
     Status,
@@ -76,8 +80,12 @@ from chronicle.query import EventQuery
 #: Version of the table layout; Alembic migrations move archives between versions
 #: (``chronicle upgrade``, :mod:`chronicle.upgrade`). 1: the first layout; 2: the
 #: database also refuses a log record that does not continue the chain; 3: wide events
-#: in timeline order; 4: the full-text index (:mod:`chronicle.fulltext`).
-SCHEMA_VERSION = 4
+#: indexed in timeline order; 4: no unique index on the hashes, none on ``to_seq``;
+#: 5: the full-text index (:mod:`chronicle.fulltext`).
+SCHEMA_VERSION = 5
+
+#: From this many log records on, ``verify`` splits the log across the machine's cores.
+VERIFY_SPLIT_AT = 50_000
 
 #: How many times an append that another transaction rolled back is tried in all.
 WRITE_ATTEMPTS = 5
@@ -110,7 +118,8 @@ log_table = Table(
     Column("reason", Text),
     Column("v", SmallInteger, nullable=False),
     Column("prev_hash", String(64), nullable=False),
-    Column("hash", String(64), nullable=False, unique=True),
+    # Not unique: the chain trigger and verify guard the hashes (schema 4).
+    Column("hash", String(64), nullable=False),
     Index("ix_log_event", "event_id", "seq"),
 )
 
@@ -151,7 +160,6 @@ def _add_postgresql_where() -> None:
         if where is not None and index.dialect_kwargs.get("postgresql_where") is None:
             index.dialect_kwargs["postgresql_where"] = where
 
-Index("ix_versions_to_seq", _v.to_seq)
 Index("ix_versions_from_at", _v.from_at, _v.lo)
 
 _SEP = "\x1f"
@@ -218,8 +226,10 @@ class AppendResult:
 
 
 def utc_now_text(now: datetime | None = None) -> str:
-    moment = now or datetime.now(UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """UTC, ISO 8601 with microseconds and ``Z`` (the form every ``recorded_at`` has)."""
+    moment = (now or datetime.now(UTC)).astimezone(UTC)
+    # isoformat is several times cheaper than strftime, and this runs once per record.
+    return moment.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def record_body_json(
@@ -556,14 +566,60 @@ class Store:
 
     # -- verification ----------------------------------------------------------------
 
-    def verify(self, *, progress: Callable[[int], None] | None = None) -> Head:
+    def verify(self, *, progress: Callable[[int], None] | None = None, workers: int | None = None) -> Head:
         """Check the hash chain and that every projected version equals a replay.
 
+        The log is read once, split by sequence range across ``workers`` processes
+        (default: one per core once the log holds :data:`VERIFY_SPLIT_AT` records): each
+        range checks its own records and links, and the seams between ranges — the
+        link, the order in time and the sequence — are checked once here.
         Raises :class:`TamperedLog` naming the first bad sequence number.
         """
-        expected_prev = GENESIS_HASH
-        expected_seq = 0
-        last_at = ""
+        with self.engine.connect() as conn:
+            last = int(conn.execute(select(func.max(log_table.c.seq))).scalar() or 0)
+        if workers is None:
+            workers = (os.cpu_count() or 1) if last >= VERIFY_SPLIT_AT else 1
+        workers = max(1, min(workers, last))
+        bounds = [(1 + last * i // workers, last * (i + 1) // workers) for i in range(workers)]
+        if workers == 1:
+            parts = [self._verify_range(1, last, progress)]
+        else:
+            methods = multiprocessing.get_all_start_methods()
+            context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+            self.engine.dispose()  # no pooled connection is carried into the children
+            with context.Pool(workers) as pool:
+                parts = pool.starmap(_verify_range_in_child, [(self.url, lo, hi) for lo, hi in bounds])
+            if progress is not None:
+                progress(last)
+        expected_prev, last_at, count = GENESIS_HASH, "", 0
+        for (lo, _hi), part in zip(bounds, parts, strict=True):
+            if part.first_seq is not None:
+                if part.first_seq != count + 1:
+                    raise TamperedLog(f"sequence gap: expected {count + 1}, found {part.first_seq}", seq=count + 1)
+                if part.first_prev != expected_prev:
+                    raise TamperedLog(f"record {lo}: previous-hash link is broken", seq=lo)
+                if part.first_at is not None and part.first_at < last_at:
+                    raise TamperedLog(f"record {lo}: recorded before its predecessor", seq=lo)
+            if part.error is not None:
+                raise TamperedLog(part.error[1], seq=part.error[0])
+            if part.first_seq is not None:
+                count, expected_prev, last_at = part.last_seq or count, part.last_hash, part.last_at
+        with self.engine.connect() as conn:
+            version_count = conn.execute(select(func.count()).select_from(versions_table)).scalar_one()
+        if version_count != count:
+            raise TamperedLog(
+                f"projection holds {version_count} versions for {count} records",
+                seq=count + 1 if version_count > count else None,
+            )
+        with self.engine.connect() as conn:
+            problem = fulltext.mismatch(conn)
+        if problem is not None:
+            raise TamperedLog(f"{problem}; `chronicle upgrade --rebuild` rebuilds it from the log")
+        return Head(count, expected_prev, last_at or None)
+
+    def _verify_range(self, lo: int, hi: int, progress: Callable[[int], None] | None = None) -> _RangeCheck:
+        """Check records ``lo``..``hi``: their links among themselves, hashes, order in time
+        and projected versions. What links this range to the one before is left to the caller."""
         prev_version = versions_table.alias("prev_version")
         stmt = (
             select(log_table, _v.doc.label("doc"), _v.to_seq.label("to_seq"),
@@ -576,39 +632,47 @@ class Store:
                     prev_version.c.event_id == log_table.c.event_id,
                 ))
             )
+            .where(log_table.c.seq >= lo, log_table.c.seq <= hi)
             .order_by(log_table.c.seq)
         )
+        check = _RangeCheck()
         # ``with`` on the result: a TamperedLog raised mid-stream closes PostgreSQL's cursor.
-        with self.engine.connect() as conn, conn.execution_options(yield_per=5000).execute(stmt) as rows:
-            for row in rows:
-                expected_seq += 1
-                seq = int(row.seq)
-                if seq != expected_seq:
-                    raise TamperedLog(f"sequence gap: expected {expected_seq}, found {seq}", seq=expected_seq)
-                if row.prev_hash != expected_prev:
-                    raise TamperedLog(f"record {seq}: previous-hash link is broken", seq=seq)
-                body = record_body_json(
-                    seq, row.event_id, row.kind, row.payload, row.author,
-                    row.recorded_at, row.origin, row.reason, int(row.v),
-                )
-                if chain_hash(expected_prev, body) != row.hash:
-                    raise TamperedLog(f"record {seq}: content does not match its hash", seq=seq)
-                if row.recorded_at < last_at:
-                    raise TamperedLog(f"record {seq}: recorded before its predecessor", seq=seq)
-                last_at = row.recorded_at
-                expected_prev = row.hash
-                self._verify_projection(row)
-                if progress is not None and seq % 10000 == 0:
-                    progress(seq)
-            version_count = conn.execute(select(func.count()).select_from(versions_table)).scalar_one()
-            if version_count == expected_seq and (problem := fulltext.mismatch(conn)) is not None:
-                raise TamperedLog(f"{problem}; `chronicle upgrade --rebuild` rebuilds it from the log")
-        if version_count != expected_seq:
-            raise TamperedLog(
-                f"projection holds {version_count} versions for {expected_seq} records",
-                seq=expected_seq + 1 if version_count > expected_seq else None,
+        try:
+            with self.engine.connect() as conn, conn.execution_options(yield_per=5000).execute(stmt) as rows:
+                self._check_rows(rows, check, lo, progress)
+        except TamperedLog as error:
+            check.error = (error.seq, error.message)
+        return check
+
+    def _check_rows(self, rows: Iterable[Any], check: _RangeCheck, lo: int,
+                    progress: Callable[[int], None] | None) -> None:
+        expected_seq = lo - 1
+        expected_prev: str | None = None
+        last_at = ""
+        for row in rows:
+            expected_seq += 1
+            seq = int(row.seq)
+            if expected_prev is None:
+                check.first_seq, check.first_prev, check.first_at = seq, row.prev_hash, row.recorded_at
+                expected_seq = seq
+            elif seq != expected_seq:
+                raise TamperedLog(f"sequence gap: expected {expected_seq}, found {seq}", seq=expected_seq)
+            elif row.prev_hash != expected_prev:
+                raise TamperedLog(f"record {seq}: previous-hash link is broken", seq=seq)
+            body = record_body_json(
+                seq, row.event_id, row.kind, row.payload, row.author,
+                row.recorded_at, row.origin, row.reason, int(row.v),
             )
-        return Head(expected_seq, expected_prev, last_at or None)
+            if chain_hash(row.prev_hash, body) != row.hash:
+                raise TamperedLog(f"record {seq}: content does not match its hash", seq=seq)
+            if row.recorded_at < last_at:
+                raise TamperedLog(f"record {seq}: recorded before its predecessor", seq=seq)
+            last_at = row.recorded_at
+            expected_prev = row.hash
+            check.last_seq, check.last_hash, check.last_at = seq, row.hash, row.recorded_at
+            self._verify_projection(row)
+            if progress is not None and seq % 10000 == 0:
+                progress(seq)
 
     @staticmethod
     def _verify_projection(row: Any) -> None:
@@ -690,8 +754,45 @@ class Store:
             ) from None
 
 
+@dataclass(slots=True)
+class _RangeCheck:
+    """What one sequence range of ``verify`` found: its ends (for the seams) or its first error."""
+
+    first_seq: int | None = None
+    first_prev: str | None = None
+    first_at: str | None = None
+    last_seq: int | None = None
+    last_hash: str = GENESIS_HASH
+    last_at: str = ""
+    error: tuple[int | None, str] | None = None
+    """``(seq, message)`` of the first bad record of the range."""
+
+
+def _verify_range_in_child(url: str, lo: int, hi: int) -> _RangeCheck:
+    """One worker's share of ``verify``, on its own connection; errors come back as data."""
+    store = Store(url)
+    try:
+        return store._verify_range(lo, hi)
+    finally:
+        store.close()
+
+
+#: Column order of the rows :class:`_BatchWriter` writes (plain tuples, no per-row dicts).
+LOG_COLUMNS = ("seq", "event_id", "kind", "payload", "author", "recorded_at", "origin", "reason", "v",
+               "prev_hash", "hash")
+VERSION_COLUMNS = ("event_id", "from_seq", "to_seq", "from_at", "to_at", "lo", "hi", "precision", "wide",
+                   "status", "tags_key", "actors_key", "search", "doc")
+_TO_SEQ = VERSION_COLUMNS.index("to_seq")
+_TO_AT = VERSION_COLUMNS.index("to_at")
+
+
 class _BatchWriter:
-    """Turns drafts into log rows and projection versions, flushed in batches."""
+    """Turns drafts into log rows and projection versions, flushed in batches.
+
+    Each record is serialised once, hashed once, folded once (from the draft's parsed
+    fields when it has them) and becomes one log row and one version row, both plain
+    sequences handed to the driver in batches (:func:`chronicle.dialects.insert_rows`).
+    """
 
     def __init__(self, conn: Connection, head: Head, batch_size: int, *, replay: bool = False) -> None:
         self.conn = conn
@@ -702,21 +803,23 @@ class _BatchWriter:
         self.replay_mode = replay
         self.count = 0
         self.first_seq: int | None = None
-        self._log_rows: list[dict[str, Any]] = []
-        self._new_versions: dict[str, dict[str, Any]] = {}
+        self._log_rows: list[tuple[Any, ...]] = []
+        self._new_versions: dict[str, list[Any]] = {}
         self._closed_versions: list[dict[str, Any]] = []
-        self._pending_rows: list[dict[str, Any]] = []
+        self._pending_rows: list[list[Any]] = []
         self._states: dict[str, Event] = {}
 
     def add(self, draft: Draft, stamp: str) -> Record:
         self.seq += 1
         # Transaction time never runs backwards, so as-of queries are well defined
         # even when writers' clocks disagree.
-        stamp = max(stamp, self.last_at)
+        if stamp < self.last_at:
+            stamp = self.last_at
         payload_json = _payload_json(draft.payload)
         prov = draft.provenance
+        kind = draft.kind.value
         body = record_body_json(
-            self.seq, draft.event_id, draft.kind.value, payload_json, prov.author,
+            self.seq, draft.event_id, kind, payload_json, prov.author,
             stamp, prov.origin, prov.reason, PAYLOAD_VERSION,
         )
         digest = chain_hash(self.prev_hash, body)
@@ -725,24 +828,20 @@ class _BatchWriter:
             author=prov.author, recorded_at=stamp, origin=prov.origin, reason=prov.reason,
             prev_hash=self.prev_hash, hash=digest,
         )
-        self._log_rows.append({
-            "seq": self.seq, "event_id": draft.event_id, "kind": draft.kind.value,
-            "payload": payload_json, "author": prov.author, "recorded_at": stamp,
-            "origin": prov.origin, "reason": prov.reason, "v": PAYLOAD_VERSION,
-            "prev_hash": self.prev_hash, "hash": digest,
-        })
+        self._log_rows.append((
+            self.seq, draft.event_id, kind, payload_json, prov.author, stamp, prov.origin, prov.reason,
+            PAYLOAD_VERSION, self.prev_hash, digest,
+        ))
         self.prev_hash = digest
         self.last_at = stamp
-        self._project(record)
+        self._project(record, draft.fields)
         return record
 
     def add_verbatim(self, record: Record) -> None:
-        self._log_rows.append({
-            "seq": record.seq, "event_id": record.event_id, "kind": record.kind.value,
-            "payload": _payload_json(record.payload), "author": record.author,
-            "recorded_at": record.recorded_at, "origin": record.origin, "reason": record.reason,
-            "v": record.version, "prev_hash": record.prev_hash, "hash": record.hash,
-        })
+        self._log_rows.append((
+            record.seq, record.event_id, record.kind.value, _payload_json(record.payload), record.author,
+            record.recorded_at, record.origin, record.reason, record.version, record.prev_hash, record.hash,
+        ))
         self.seq = record.seq
         self.prev_hash = record.hash
         self.last_at = record.recorded_at
@@ -752,18 +851,18 @@ class _BatchWriter:
         self.seq = record.seq
         self._project(record)
 
-    def _project(self, record: Record) -> None:
+    def _project(self, record: Record, fields: EventFields | None = None) -> None:
         if self.first_seq is None:
             self.first_seq = record.seq
         # A new event may only clash with one recorded earlier in this batch; the unique
         # index on current versions catches clashes with what is already stored.
         fresh = record.kind is Kind.RECORDED
         state = self._states.get(record.event_id) if fresh else self._state(record.event_id)
-        new_state = apply(state, record)
+        new_state = apply(state, record, fields)
         pending = self._new_versions.get(record.event_id)
         if pending is not None:
-            pending["to_seq"] = record.seq
-            pending["to_at"] = record.recorded_at
+            pending[_TO_SEQ] = record.seq
+            pending[_TO_AT] = record.recorded_at
         elif state is not None:
             self._closed_versions.append({
                 "b_event_id": record.event_id, "b_to_seq": record.seq, "b_to_at": record.recorded_at,
@@ -785,8 +884,6 @@ class _BatchWriter:
         return None if doc is None else event_from_doc(json.loads(doc))
 
     def flush(self) -> None:
-        from sqlalchemy import bindparam
-
         if self._closed_versions:
             self.conn.execute(
                 update(versions_table)
@@ -796,9 +893,9 @@ class _BatchWriter:
                 self._closed_versions,
             )
         if self._log_rows and not self.replay_mode:
-            self.conn.execute(insert(log_table), self._log_rows)
+            dialects.insert_rows(self.conn, "log", LOG_COLUMNS, self._log_rows)
         if self._pending_rows:
-            self.conn.execute(insert(versions_table), self._pending_rows)
+            dialects.insert_rows(self.conn, "event_versions", VERSION_COLUMNS, [tuple(r) for r in self._pending_rows])
         fulltext.index(self.conn, self._states.values())
         self._log_rows.clear()
         self._closed_versions.clear()
@@ -814,26 +911,15 @@ def _span_columns(span: Span) -> tuple[str, str, int, int]:
     return bound_text(lo), bound_text(hi), int(span.precision), 1 if hi - lo > timedelta(days=WIDE_DAYS) else 0
 
 
-def _version_row(event: Event, record: Record) -> dict[str, Any]:
+def _version_row(event: Event, record: Record) -> list[Any]:
+    """The projection row of ``event`` after ``record``, in :data:`VERSION_COLUMNS` order."""
     lo, hi, precision, wide = _span_columns(event.span)
-    return {
-        "event_id": event.id,
-        "from_seq": record.seq,
-        "to_seq": None,
-        "from_at": record.recorded_at,
-        "to_at": None,
-        "lo": lo,
-        "hi": hi,
-        "precision": precision,
-        "wide": wide,
-        "status": event.status.value,
-        "tags_key": _key(event.tags),
-        "actors_key": _key(event.actors),
-        "search": fold_text(" ".join((
-            event.title, event.description, event.place or "", *event.tags, *event.actors,
-        ))),
-        "doc": _doc_json(event_to_doc(event)),
-    }
+    return [
+        event.id, record.seq, None, record.recorded_at, None, lo, hi, precision, wide,
+        event.status.value, _key(event.tags), _key(event.actors),
+        fold_text(" ".join((event.title, event.description, event.place or "", *event.tags, *event.actors))),
+        _doc_json(event_to_doc(event)),
+    ]
 
 
 def _current_states(conn: Connection, ids: list[str]) -> dict[str, Event]:

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 import tempfile
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from chronicle.cli.progress import Progress
 from chronicle.cli.read import build_query, filter_options
+
+if TYPE_CHECKING:
+    from chronicle.importing import ImportReport
 
 
 @click.command("import")
@@ -26,39 +31,94 @@ from chronicle.cli.read import build_query, filter_options
 @click.option("--skip-invalid", is_flag=True, help="Import the good rows and leave out the bad ones (needs --rejects).")
 @click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path),
               help="With --skip-invalid: write the rejected rows and their reasons here (CSV).")
+@click.option("--recurrences", type=click.Choice(["first", "expand"]), default="first", show_default=True,
+              help="ics: a repeating event (RRULE/RDATE) as its first occurrence, or one event per occurrence "
+                   "between --from and --until.")
+@click.option("--from", "window_from", type=click.DateTime(["%Y-%m-%d"]), metavar="YYYY-MM-DD",
+              help="With --recurrences expand: the first day of occurrences to import.")
+@click.option("--until", "window_until", type=click.DateTime(["%Y-%m-%d"]), metavar="YYYY-MM-DD",
+              help="With --recurrences expand: the last day of occurrences to import (inclusive).")
+@click.option("--duplicates", type=click.Choice(["error", "first", "last"]), default="error", show_default=True,
+              help="A key repeated inside the file (a UID, or the same title and date): refuse the import, "
+                   "or import its first or last occurrence. The others are named in the summary.")
+@click.option("--force", is_flag=True,
+              help="Also record events whose copy in the file is older than the archive's (normally left as they are).")
+@click.option("--summary", "summary_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text: lines on stderr; json: one JSON object on stdout, for scripts.")
 @click.pass_obj
 def import_(settings: Any, /, file: str, fmt: str | None, preset: str | None, mappings: tuple[str, ...],
-            mapping_file: Path | None, skip_invalid: bool, rejects: Path | None) -> None:
+            mapping_file: Path | None, skip_invalid: bool, rejects: Path | None, recurrences: str,
+            window_from: datetime | None, window_until: datetime | None, duplicates: str, force: bool,
+            summary_format: str) -> None:
     """Import events from FILE ('-' for stdin), all or nothing.
 
     Importing the same file twice adds nothing; a corrected file records revisions for
-    the changed events only. Every record points at the file and its SHA-256.
+    the changed events only. Every record points at the file and its SHA-256. The
+    summary accounts for every item: new, changed, unchanged, older than the archive,
+    duplicate, skipped (not events) and rejected, each with its reason. A file with no
+    event in it is refused.
 
     \b
     Examples:
       chronicle import seeds/ecuador.toml
       chronicle import calendar.ics
+      chronicle import calendar.ics --recurrences expand --from 2025-01-01 --until 2025-12-31
       chronicle import ged.csv --preset ucdp
+      chronicle import timeline.json --preset timelinejs
+      chronicle import wars.csv --map title=itemLabel --map date=date --duplicates first
       chronicle import backup.jsonl            (into an empty archive: replays and checks every hash)
     """
     from chronicle.importing import import_file
 
+    if (window_from is None) != (window_until is None):
+        raise click.UsageError("--from and --until go together (the window of occurrences to import)")
+    window = (window_from.date(), window_until.date()) if window_from and window_until else None
     options = {"preset": preset, "map": list(mappings), "mapping_file": mapping_file,
-               "skip_invalid": skip_invalid, "rejects": rejects}
+               "skip_invalid": skip_invalid, "rejects": rejects, "recurrences": recurrences, "window": window}
     if skip_invalid and rejects is None:
         from chronicle.errors import InvalidInput
 
         raise InvalidInput("needs --rejects PATH to say what was left out", field="--skip-invalid", value=True)
     archive = settings.archive()
     with _input_path(file) as (path, label), Progress("imported", "rows") as progress:
-        report = import_file(archive, path, fmt=fmt, label=label, options=options, progress=progress)
-    click.echo(
-        f"{report.path}: {report.items} events read, {report.new_events} new, "
-        f"{report.changed_events} changed, {report.unchanged} unchanged; {report.records} records appended"
-        + (f"; {report.rejected} rejected (see {rejects})" if report.rejected else "")
-        + (f"; {report.skipped} skipped (not events)" if getattr(report, "skipped", 0) else ""),
-        err=True,
-    )
+        report = import_file(archive, path, fmt=fmt, label=label, options=options, progress=progress,
+                             duplicates=duplicates, force=force)
+    if summary_format == "json":
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False))
+        return
+    for line in summary_lines(report):
+        click.echo(line, err=True)
+
+
+def summary_lines(report: ImportReport) -> list[str]:
+    """The import summary: one line of counts, then one line per reason."""
+    if report.log_backup:
+        return [f"{report.path}: a log backup; {report.records} records appended "
+                "(records the archive already holds are not appended again)"]
+    head = (f"{report.path}: {report.items} events read, {report.new_events} new, "
+            f"{report.changed_events} changed, {report.unchanged} unchanged; {report.records} records appended")
+    if report.rejected:
+        head += f"; {report.rejected} rejected" + (f" (see {report.rejects_path})" if report.rejects_path else "")
+    if report.skipped:
+        head += f"; {report.skipped} skipped (not events)"
+    kept_older = [o for o in report.older if not o.forced]
+    if kept_older:
+        head += f"; {len(kept_older)} older than the archive (not imported)"
+    if report.duplicates:
+        head += f"; {len(report.duplicates)} duplicates (not imported)"
+    lines = [head]
+    lines += [f"  skipped {count}: {reason}" for reason, count in report.skip_reasons]
+    lines += [f"  note ({count}): {note}" for note, count in report.notes]
+    for older in report.older[:20]:
+        action = "recorded anyway (--force)" if older.forced else "left as the archive has it (--force records it)"
+        lines.append(f"  older: {older.where} (id {older.event_id}): {older.reason}; {action}")
+    for duplicate in report.duplicates[:20]:
+        lines.append(f"  duplicate: {duplicate.where} has the key of {duplicate.other} (id {duplicate.event_id}); "
+                     f"imported {duplicate.other} only")
+    hidden = max(len(report.older) - 20, 0) + max(len(report.duplicates) - 20, 0)
+    if hidden:
+        lines.append(f"  … and {hidden} more (see --summary json)")
+    return lines
 
 
 class _input_path:

@@ -27,6 +27,7 @@ import functools
 import json
 import sys
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any, TextIO
 
@@ -44,7 +45,7 @@ from chronicle.formats.mapping import (
     converter_for,
 )
 from chronicle.formats.rows import RowStream, SourceRow
-from chronicle.incoming import Incoming
+from chronicle.incoming import FileVersion, Incoming
 from chronicle.model import Event, Source, make_source
 from chronicle.projection import event_to_doc
 
@@ -243,12 +244,17 @@ def own_row(row: Row) -> Incoming | Skip:
     cell = row.cell
     sources = decode_sources(cell("sources"))
     event_id = cell("id").strip() or None
-    return build(
+    item = build(
         row, event_id=event_id, title=unneutralise(cell("title")), date=cell("date"),
         end=cell("end").strip() or None, description=unneutralise(cell("description")),
         tags=decode_list(unneutralise(cell("tags"))), actors=decode_list(unneutralise(cell("actors"))),
         place=unneutralise(cell("place")).strip() or None, sources=sources, columns=_OWN_COLUMNS,
     )
+    # An export's revision_count says how new this copy is (see FileVersion).
+    count = cell("revision_count").strip()
+    if count.isdigit() and int(count) > 0:
+        return replace(item, version=FileVersion(int(count)))
+    return item
 
 
 def decode_sources(text: str) -> list[Source]:

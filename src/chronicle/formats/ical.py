@@ -36,7 +36,8 @@ period instead (an ongoing event: the period it began in); ``skip`` leaves them 
 
 Import reads with the ``icalendar`` library (lenient about BOMs, LF line ends, Windows
 and custom ``VTIMEZONE`` names) and turns each VEVENT into an
-:class:`~chronicle.incoming.Incoming`. chronicle's own ``X-CHRONICLE-*`` properties
+:class:`~chronicle.incoming.Incoming` (recurring ones as their first occurrence, or
+expanded by ``recurring-ical-events`` into one per occurrence in a window). chronicle's own ``X-CHRONICLE-*`` properties
 restore what a calendar cannot say (precision, sources, actors), so an export
 round-trips into the same events.
 """
@@ -56,7 +57,7 @@ from urllib.parse import quote
 from chronicle.dates import Precision, Span, parse_span
 from chronicle.errors import ChronicleError, InvalidInput
 from chronicle.formats import ExportContext, ExportStats
-from chronicle.incoming import ImportItems, Incoming, Items
+from chronicle.incoming import FileVersion, ImportItems, Incoming, Items
 from chronicle.model import Event, EventFields, Source, Status, check_id, make_source
 
 POLICIES = ("start", "span", "skip")
@@ -437,22 +438,158 @@ def resource_text(event: Event, ctx: ExportContext, policy: str) -> str:
 # --- reading ------------------------------------------------------------------------
 
 
+RECURRENCES = ("first", "expand")
+"""``recurrences``: a recurring event (``RRULE``/``RDATE``) is read as its first
+occurrence, with the rule said in its description, or expanded into one event per
+occurrence inside a window."""
+
+
 def read_ical(path: Path, options: Mapping[str, Any] | None = None) -> ImportItems:
     """Each VEVENT of ``path`` as an :class:`Incoming`; a broken file raises before any.
 
     The whole file is parsed and checked first, so a file with one bad event imports
-    nothing. Recurring events are read as their first occurrence (the rule is said in
-    the description); overridden occurrences (``RECURRENCE-ID``) and cancelled events
-    (``STATUS:CANCELLED``, which is also how chronicle exports a retracted event) are left
-    out.
+    nothing. Options: ``recurrences`` (:data:`RECURRENCES`, default ``first``) and, for
+    ``expand``, ``window`` = ``(first_day, last_day)``: each occurrence that happens (at
+    least in part) in it becomes its own event (``RRULE``, ``RDATE``, ``EXDATE`` and moved occurrences are
+    worked out by the ``recurring-ical-events`` library), id ``<uid>/<occurrence>``.
+
+    What is not an event is counted with its reason (cancelled events — which is also
+    how chronicle exports a retracted event —, occurrences moved within a series that
+    is read as its first occurrence); a moved occurrence whose series is not in the
+    file is all the file says about it, so it becomes its own event. What is read
+    differently from how the file says it (an unknown ``TZID`` read as floating time,
+    an end before the start dropped) is counted in the items' ``notes``.
     """
-    label = str((options or {}).get("label") or path)
-    read = list(_read_items(path, label))
-    items = [item for item in read if item is not None]
-    return Items(items, skipped=len(read) - len(items))
+    options = options or {}
+    label = str(options.get("label") or path)
+    recurrences = str(options.get("recurrences") or "first")
+    if recurrences not in RECURRENCES:
+        raise InvalidInput("is not a way to read recurring events", field="--recurrences", value=recurrences,
+                           accepted=", ".join(RECURRENCES))
+    window: tuple[date, date] | None = options.get("window")
+    if recurrences == "expand" and window is None:
+        raise InvalidInput("needs a window to expand recurring events into", field="--recurrences", value=recurrences,
+                           accepted="--from DATE --until DATE (a rule may repeat forever)")
+    if window is not None and recurrences != "expand":
+        raise InvalidInput("is a window for expanded recurrences", field="--from/--until",
+                           value=f"{window[0].isoformat()}/{window[1].isoformat()}",
+                           accepted="--recurrences expand --from DATE --until DATE")
+    if window is not None and window[1] < window[0]:
+        raise InvalidInput("is before --from", field="--until", value=window[1].isoformat())
+    reader = _CalendarReader(label, window if recurrences == "expand" else None)
+    items = list(reader.read(path))
+    return Items(items, skip_reasons=reader.skipped, notes=reader.notes)
 
 
-def _read_items(path: Path, label: str) -> Iterator[Incoming | None]:
+class _CalendarReader:
+    """One calendar file's VEVENTs as items, tallying what is skipped or noted."""
+
+    def __init__(self, label: str, window: tuple[date, date] | None) -> None:
+        self.label = label
+        self.window = window
+        self.skipped: dict[str, int] = {}
+        self.notes: dict[str, int] = {}
+
+    def skip(self, reason: str) -> None:
+        self.skipped[reason] = self.skipped.get(reason, 0) + 1
+
+    def read(self, path: Path) -> Iterator[Incoming]:
+        label = self.label
+        components = _parse(path, label)
+        events = [(calendar, vevent) for calendar in components for vevent in calendar.walk("VEVENT")]
+        if not events and not any(c.name in ("VCALENDAR", "VEVENT") for c in components):
+            raise InvalidInput("holds no complete calendar (a BEGIN without its END?)", field="file", value=label,
+                               accepted="BEGIN:VCALENDAR … END:VCALENDAR")
+        masters = {_uid(c) for _, c in events if c.get("RECURRENCE-ID") is None}
+        recurring = {_uid(c) for _, c in events if c.get("RECURRENCE-ID") is None and _repeats(c)}
+        for number, (calendar, component) in enumerate(events, start=1):
+            where = f"{label}: VEVENT {number}"
+            uid = _uid(component)
+            if uid:
+                where += f" (UID {uid})"
+            try:
+                moved = component.get("RECURRENCE-ID")
+                if moved is not None and uid in masters:
+                    self.skip("a moved occurrence (RECURRENCE-ID) of a recurring event read as its first occurrence"
+                              if self.window is None or uid not in recurring else
+                              "a moved occurrence (RECURRENCE-ID): read with its series' occurrences")
+                    continue
+                if moved is not None:
+                    # An override whose series is not in the file (a shared single occurrence,
+                    # a calendar cut by date) is all the file says about that occurrence.
+                    uid = f"{uid}/{_recurrence_key(moved)}"
+                expanding = self.window is not None and moved is None and uid in recurring
+                # An expanded series is checked (and its zones noted: the library's
+                # occurrences no longer say their TZID) as a whole first.
+                item = _incoming(component, uid, where, self.notes)
+                if isinstance(item, str):
+                    self.skip(item)
+                    continue
+                if not expanding:
+                    if uid in recurring:
+                        _tally(self.notes, "a recurring event (RRULE/RDATE) imported as its first occurrence only "
+                                           "(--recurrences expand imports each occurrence in a window)")
+                    yield item
+                    continue
+                try:
+                    found = self._expand(calendar, uid)
+                except Exception as error:  # the library's own kinds, and dateutil's
+                    _tally(self.notes, f"a rule that cannot be expanded ({_one_line(error)}): "
+                                       "the event is imported as its first occurrence")
+                    yield item
+                    continue
+                if not found and self.window is not None:
+                    first, last = self.window
+                    self.skip(f"a recurring event with no occurrence from {first.isoformat()} to {last.isoformat()}")
+                for occurrence in found:
+                    key = _recurrence_key(occurrence.get("RECURRENCE-ID") or occurrence.get("DTSTART"))
+                    result = _incoming(occurrence, f"{uid}/{key}", f"{where} occurrence {key}", self.notes)
+                    if isinstance(result, str):
+                        self.skip(f"an occurrence {result}")
+                    else:
+                        yield result
+            except ChronicleError as error:
+                raise error.located(where) from None
+            except Exception as error:  # a value icalendar could not make sense of
+                raise InvalidInput(f"cannot be read ({_one_line(error)})", where=where) from None
+
+    def _expand(self, calendar: Any, uid: str) -> list[Any]:
+        """Every occurrence of the series ``uid`` of ``calendar`` that happens in the window.
+
+        Each series is expanded in a calendar of its own (with the file's zones and
+        calendar properties such as ``X-WR-TIMEZONE``), so a rule the library cannot
+        follow costs only that series.
+        """
+        import icalendar
+        import recurring_ical_events  # lazy: only expanded imports pay for it
+
+        assert self.window is not None
+        first, last = self.window
+        series = icalendar.Calendar()
+        parts = [calendar] if calendar.name != "VCALENDAR" else list(calendar.subcomponents)
+        if calendar.name == "VCALENDAR":
+            for key, value in calendar.items():
+                series[key] = value
+        for part in parts:
+            if part.name == "VTIMEZONE" or (part.name == "VEVENT" and _uid(part) == uid):
+                series.add_component(part)
+        found: list[Any] = recurring_ical_events.of(series).between(first, last + _ONE_DAY)
+        return found
+
+
+def _tally(counts: dict[str, int], what: str) -> None:
+    counts[what] = counts.get(what, 0) + 1
+
+
+def _uid(component: Any) -> str:
+    return str(component.get("UID") or "").strip()
+
+
+def _repeats(component: Any) -> bool:
+    return component.get("RRULE") is not None or component.get("RDATE") is not None
+
+
+def _parse(path: Path, label: str) -> list[Any]:
     import icalendar  # lazy: only imports of .ics pay for it
 
     try:
@@ -468,24 +605,10 @@ def _read_items(path: Path, label: str) -> Iterator[Incoming | None]:
         raise InvalidInput("is empty", field="file", value=label, accepted="an iCalendar file (BEGIN:VCALENDAR …)")
     _check_lines(data, label)
     try:
-        components = icalendar.Component.from_ical(data, multiple=True)
+        components: list[Any] = icalendar.Component.from_ical(data, multiple=True)
     except Exception as error:  # icalendar raises ValueError and its own kinds
         raise InvalidInput(f"is not valid iCalendar ({_one_line(error)})", field="file", value=label) from None
-    events = [vevent for component in components for vevent in component.walk("VEVENT")]
-    if not events and not any(c.name in ("VCALENDAR", "VEVENT") for c in components):
-        raise InvalidInput("holds no complete calendar (a BEGIN without its END?)", field="file", value=label,
-                           accepted="BEGIN:VCALENDAR … END:VCALENDAR")
-    for number, component in enumerate(events, start=1):
-        where = f"{label}: VEVENT {number}"
-        uid = str(component.get("UID") or "").strip()
-        if uid:
-            where += f" (UID {uid})"
-        try:
-            yield _incoming(component, uid, where)
-        except ChronicleError as error:
-            raise error.located(where) from None
-        except Exception as error:  # a value icalendar could not make sense of
-            raise InvalidInput(f"cannot be read ({_one_line(error)})", where=where) from None
+    return components
 
 
 def _check_lines(data: bytes, label: str) -> None:
@@ -507,19 +630,18 @@ def _one_line(error: BaseException) -> str:
     return text if len(text) <= 160 else text[:157] + "…"
 
 
-def _incoming(component: Any, uid: str, where: str) -> Incoming | None:
+def _incoming(component: Any, uid: str, where: str, notes: dict[str, int]) -> Incoming | str:
     errors = getattr(component, "errors", None)
     if errors:
         prop, problem = errors[0]
         raise InvalidInput(f"has an invalid value ({_one_line(Exception(problem))})", field=str(prop))
-    if component.get("RECURRENCE-ID") is not None:
-        return None
     if _text(component, "STATUS").upper() == "CANCELLED":
-        return None  # it did not happen (or chronicle retracted it): nothing to record
+        # It did not happen (or chronicle retracted it): nothing to record.
+        return "cancelled (STATUS:CANCELLED)"
     summary = next(iter(_all_text(component, "X-CHRONICLE-TITLE")), None) or _text(component, "SUMMARY")
     title = summary.strip() or "(untitled calendar event)"
     span_text = _text(component, "X-CHRONICLE-DATE").strip()
-    span = parse_span(span_text, field="X-CHRONICLE-DATE") if span_text else _span_of(component)
+    span = parse_span(span_text, field="X-CHRONICLE-DATE") if span_text else _span_of(component, notes)
     sources = tuple(_chronicle_source(raw) for raw in _all_text(component, "X-CHRONICLE-SOURCE"))
     description = _text(component, "DESCRIPTION").replace("\r\n", "\n")
     chronicle_made = bool(span_text)
@@ -538,6 +660,12 @@ def _incoming(component: Any, uid: str, where: str) -> Incoming | None:
             description += ("\n\n" if description else "") + (
                 f"Repeats (iCalendar rule {rule_text}); imported as its first occurrence."
             )
+        extra = _rdates(component)
+        if extra:
+            # Said in the import's notes, not the description: records of calendars
+            # imported before stay byte-identical.
+            _tally(notes, "RDATE dates not imported: the event is read as its first occurrence "
+                          "(--recurrences expand imports each)")
     if not uid:
         # RFC 5545 requires a UID; without one, the start and title are the event's identity.
         uid = f"no-uid-{hashlib.sha256(f'{span.edtf} {title}'.encode()).hexdigest()[:16]}"
@@ -546,7 +674,40 @@ def _incoming(component: Any, uid: str, where: str) -> Incoming | None:
         tags=_categories(component), actors=list(_all_text(component, "X-CHRONICLE-ACTOR")),
         place=_text(component, "LOCATION") or None, sources=sources, unsourced=not sources,
     )
-    return Incoming(event_id=event_id_for(uid), fields=fields, where=where)
+    return Incoming(event_id=event_id_for(uid), fields=fields, where=where,
+                    version=_version(component, chronicle_made))
+
+
+def _version(component: Any, chronicle_made: bool) -> FileVersion | None:
+    """How new this copy is: in chronicle's own calendars SEQUENCE counts the records after the first."""
+    if not chronicle_made:
+        return None
+    try:
+        return FileVersion(revision=int(component.get("SEQUENCE")) + 1)
+    except (TypeError, ValueError):
+        return None
+
+
+def _rdates(component: Any) -> list[str]:
+    """The extra dates of an ``RDATE`` (every property, every value), as written in ISO."""
+    found: list[str] = []
+    props = component.get("RDATE")
+    for prop in props if isinstance(props, list) else [props] if props is not None else []:
+        for value in getattr(prop, "dts", []):
+            moment = value.dt
+            if isinstance(moment, tuple):  # a PERIOD: its start
+                moment = moment[0]
+            found.append(_timestamp(moment) if isinstance(moment, datetime) else _day(moment))
+    return found
+
+
+def _recurrence_key(prop: Any) -> str:
+    """A RECURRENCE-ID as text for an occurrence's identity (``20240105T090000Z``)."""
+    value = prop[0] if isinstance(prop, list) else prop
+    moment = value.dt
+    if isinstance(moment, datetime):
+        return _timestamp(moment).replace("-", "").replace(":", "")
+    return _day(moment).replace("-", "")
 
 
 def event_id_for(uid: str) -> str:
@@ -623,14 +784,21 @@ def _strip_trailer(description: str, sources: tuple[Source, ...], unsourced: boo
     return description[:cut] if cut >= 0 else description
 
 
-def _span_of(component: Any) -> Span:
-    """DTSTART/DTEND/DURATION as a chronicle span (exclusive all-day ends made inclusive)."""
+def _span_of(component: Any, notes: dict[str, int]) -> Span:
+    """DTSTART/DTEND/DURATION as a chronicle span (exclusive all-day ends made inclusive).
+
+    An unknown ``TZID`` (no VTIMEZONE and no known zone of that name) leaves the time
+    floating, and an end that cannot be an end is dropped: both are said in ``notes``.
+    """
     start_prop = component.get("DTSTART")
     if start_prop is None:
         raise InvalidInput("is missing", field="DTSTART", accepted="every VEVENT needs a start")
     if isinstance(start_prop, list):
         raise InvalidInput("appears more than once", field="DTSTART")
     start = start_prop.dt
+    tzid = start_prop.params.get("TZID") if hasattr(start_prop, "params") else None
+    if tzid and isinstance(start, datetime) and start.tzinfo is None:
+        _tally(notes, f"unknown time zone TZID {tzid}: read as floating local time")
     end_prop = component.get("DTEND")
     if isinstance(end_prop, list):
         raise InvalidInput("appears more than once", field="DTEND")
@@ -642,14 +810,28 @@ def _span_of(component: Any) -> Span:
         last = first
         if end is not None:
             end_day = end.date() if isinstance(end, datetime) else end
+            if end_day <= first and not isinstance(end, datetime):
+                _tally(notes, "DTEND not after an all-day DTSTART: the end was dropped (read as one day)")
             last = max(first, end_day - timedelta(days=1))
         if last == first:
             return parse_span(_day(first), field="DTSTART")
         return parse_span(_day(first), _day(last), field="DTSTART")
     stop = end if isinstance(end, datetime) else None
+    if end is not None and stop is None:
+        _tally(notes, "DTEND is a day but DTSTART a time: the end was dropped")
+    if stop is not None and _before(stop, start):
+        _tally(notes, "DTEND before DTSTART: the end was dropped")
+        stop = None
     if stop is None or stop == start:
         return parse_span(_timestamp(start), field="DTSTART")
     return parse_span(_timestamp(start), _timestamp(stop), field="DTEND")
+
+
+def _before(stop: datetime, start: datetime) -> bool:
+    """``stop < start``, also when one is floating and the other is not (compared as written)."""
+    if (stop.tzinfo is None) != (start.tzinfo is None):
+        return stop.replace(tzinfo=None) < start.replace(tzinfo=None)
+    return stop < start
 
 
 def _day(day: date) -> str:

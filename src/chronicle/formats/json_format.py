@@ -18,21 +18,33 @@ Import (:func:`read_json`): a document of that shape (only the event fields are 
 the log-derived ones are the new archive's own), or any JSON array of objects — or an
 object with an ``events`` array — with ``--map FIELD=PATH`` (dotted paths such as
 ``category.name``; a path through a list, like ``source.url``, gives every value) or a
-``--preset`` (``wikipedia``). The JSON file is parsed whole; for millions of rows use CSV.
+``--preset`` (``wikipedia``; ``timelinejs`` reads TimelineJS's own document: its
+``events``, with its title slide and ``eras`` counted as skipped). The JSON file is
+parsed whole; for millions of rows use CSV.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
 from chronicle.errors import InvalidInput
 from chronicle.formats import ExportContext, ExportStats
-from chronicle.formats.mapping import FieldMap, Row, RowError, Skip, build, converter_for
+from chronicle.formats.mapping import (
+    FieldMap,
+    Row,
+    RowError,
+    Skip,
+    build,
+    converter_for,
+    timelinejs_converter,
+    timelinejs_json_converter,
+)
 from chronicle.formats.rows import RowStream, SourceRow
-from chronicle.incoming import Incoming
+from chronicle.incoming import FileVersion, Incoming
 from chronicle.model import Event, Source, make_source
 
 FORMAT = {"format": "events", "version": 1}
@@ -61,18 +73,25 @@ def export_json(events: Iterable[Event], out: TextIO, ctx: ExportContext, option
 
 
 class JsonRow:
-    """One item of a JSON array; columns are dotted paths into it."""
+    """One item of a JSON array; columns are dotted paths into it.
 
-    __slots__ = ("data", "label", "number")
+    ``section`` names the array when a document has several (a TimelineJS ``eras``
+    list beside its ``events``); items of the events list are just ``item N``.
+    """
 
-    def __init__(self, number: int, data: Any, label: str) -> None:
+    __slots__ = ("data", "label", "number", "section")
+
+    def __init__(self, number: int, data: Any, label: str, section: str = "events") -> None:
         self.number = number
         self.data = data
         self.label = label
+        self.section = section
 
     @property
     def where(self) -> str:
-        return f"{self.label}: item {self.number}"
+        if self.section == "events":
+            return f"{self.label}: item {self.number}"
+        return f"{self.label}: {self.section} {self.number}"
 
     def values(self, column: str) -> list[str]:
         found: list[Any] = [self.data]
@@ -123,12 +142,18 @@ def own_item(row: Row) -> Incoming | Skip:
             sources.append(make_source(**{k: item.get(k) for k in _SOURCE_KEYS}, field_prefix="sources"))
         except InvalidInput as error:
             raise RowError(error.message, field="sources", value=error.value, accepted=error.accepted) from None
-    return build(
+    item = build(
         row, event_id=data.get("id") or None, title=data["title"], date=data["date"], end=data.get("end") or None,
         description=data.get("description") or "", tags=data.get("tags", []), actors=data.get("actors", []),
         place=data.get("place"), sources=sources,
         columns={k: (k,) for k in _EVENT_KEYS},
     )
+    revision = data.get("revision")
+    # The export's revision count says how new this copy is (an older export must not
+    # take a corrected event back); a hand-made file without one is not compared.
+    if isinstance(revision, int) and not isinstance(revision, bool) and revision > 0:
+        return replace(item, version=FileVersion(revision))
+    return item
 
 
 def _short(value: Any, limit: int = 80) -> str:
@@ -149,6 +174,8 @@ def read_json(path: Path, options: Mapping[str, Any]) -> RowStream:
     except ValueError as error:
         raise InvalidInput(f"is not valid JSON ({error})", field="file", value=label) from None
     own = isinstance(document, dict) and isinstance(document.get("chronicle"), dict)
+    if options.get("preset") == "timelinejs":
+        return _timelinejs_rows(document, options, label)
     items = document.get("events") if isinstance(document, dict) else document
     if not isinstance(items, list):
         raise InvalidInput("holds no list of events", field="file", value=label,
@@ -170,3 +197,52 @@ def read_json(path: Path, options: Mapping[str, Any]) -> RowStream:
 
     return RowStream(rows, convert, label=label, header=["item"],
                      skip_invalid=bool(options.get("skip_invalid")), rejects=options.get("rejects"))
+
+
+_TITLE_SLIDE = "the TimelineJS title slide (the timeline's own title), not an event"
+_ERA = "a TimelineJS era (a background period), not an event"
+
+
+def _timelinejs_rows(document: Any, options: Mapping[str, Any], label: str) -> RowStream:
+    """A TimelineJS JSON document (``title``, ``events``, ``eras``), or a sheet saved as
+    a JSON array of rows (``Year``, ``Headline`` … keys).
+
+    Every part is a row of the stream, so the title slide and each era are counted as
+    skipped with their reason rather than silently ignored.
+    """
+    if isinstance(document, dict) and isinstance(document.get("events"), list):
+        title = document.get("title")
+        eras: list[Any] = document["eras"] if isinstance(document.get("eras"), list) else []
+        events: list[Any] = document["events"]
+
+        def convert(row: Row) -> Incoming | Skip:
+            assert isinstance(row, JsonRow)
+            if row.section == "title":
+                return Skip(_TITLE_SLIDE)
+            if row.section == "eras":
+                return Skip(_ERA)
+            return timelinejs_json_converter(row)
+
+        def rows() -> Iterator[SourceRow]:
+            if isinstance(title, dict):
+                yield SourceRow(JsonRow(1, title, label, "title"), [json.dumps(title, ensure_ascii=False)])
+            parts: tuple[tuple[str, list[Any]], ...] = (("events", events), ("eras", eras))
+            for section, items in parts:
+                for number, item in enumerate(items, start=1):
+                    yield SourceRow(JsonRow(number, item, label, section), [json.dumps(item, ensure_ascii=False)])
+
+        return RowStream(rows, convert, label=label, header=["item"],
+                         skip_invalid=bool(options.get("skip_invalid")), rejects=options.get("rejects"))
+    found = document.get("events") if isinstance(document, dict) else document
+    if isinstance(found, list) and any(isinstance(item, dict) and "Year" in item for item in found):
+        sheet: list[Any] = found
+
+        def sheet_rows() -> Iterator[SourceRow]:
+            for number, item in enumerate(sheet, start=1):
+                yield SourceRow(JsonRow(number, item, label), [json.dumps(item, ensure_ascii=False)])
+
+        return RowStream(sheet_rows, timelinejs_converter, label=label, header=["item"],
+                         skip_invalid=bool(options.get("skip_invalid")), rejects=options.get("rejects"))
+    raise InvalidInput(f"0 events in {label}: the timelinejs preset found no `events` list and no Year column",
+                       accepted='TimelineJS JSON ({"events": [{"start_date": {"year": …}, "text": {…}}]}) '
+                                "or its sheet's columns (Year, Month, Day, Headline …)")

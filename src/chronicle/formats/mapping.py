@@ -16,7 +16,8 @@ Rules every converter follows:
   date as written), so re-importing a corrected file revises the changed rows only.
 
 Presets are converters written for one real dataset: ``ucdp`` (UCDP GED CSV),
-``wikipedia`` (WikiTimes Current Events JSON), ``timelinejs`` (a TimelineJS sheet as CSV).
+``wikipedia`` (WikiTimes Current Events JSON), ``timelinejs`` (a TimelineJS sheet as CSV,
+or TimelineJS's own JSON).
 """
 
 from __future__ import annotations
@@ -384,7 +385,16 @@ def timelinejs_converter(row: Row) -> Incoming | Skip:
 
 def _ymd(row: Row, prefix: str) -> str:
     get = _first_getter(row)
-    year, month, day, time = (get(f"{prefix}{part}") for part in ("Year", "Month", "Day", "Time"))
+    return timelinejs_date(*(get(f"{prefix}{part}") for part in ("Year", "Month", "Day", "Time")), prefix=prefix)
+
+
+def timelinejs_date(year: str, month: str, day: str, time: str, *, prefix: str = "") -> str:
+    """TimelineJS date parts as EDTF, as precise as the parts given ("" when none is).
+
+    Negative years are BCE (TimelineJS' own convention) and stay so: ``-3500`` is
+    passed on as the EDTF year ``-3500``; years beyond four digits use EDTF's ``Y``.
+    ``prefix`` names the columns in errors (``End `` for the end date).
+    """
     if not (year or month or day or time):
         return ""
     if not year:
@@ -393,13 +403,15 @@ def _ymd(row: Row, prefix: str) -> str:
         raise RowError("is blank but a day is given", field=f"{prefix}Month", value=month)
     if time and not day:
         raise RowError("is blank but a time is given", field=f"{prefix}Day", value=day)
-    for name, value, width in (("Year", year, 4), ("Month", month, 2), ("Day", day, 2)):
-        if value and not value.lstrip("-").isdigit():
+    for name, value in (("Year", year), ("Month", month), ("Day", day)):
+        digits = value[1:] if name == "Year" and value.startswith("-") else value
+        if value and not digits.isdigit():
             raise RowError("is not a number", field=f"{prefix}{name}", value=value)
-        if name == "Year" and (value.startswith("-") or len(value) > width):
-            raise RowError("is outside the years chronicle stores", field=f"{prefix}Year", value=value,
-                           accepted="years 1–9999")
-    text = f"{int(year):04d}"
+    number = int(year)
+    if number == 0:
+        raise RowError("is not a year (TimelineJS counts 1 BC as -1)", field=f"{prefix}Year", value=year)
+    sign = "-" if number < 0 else ""
+    text = f"{sign}{abs(number):04d}" if abs(number) <= 9999 else f"Y{number}"
     if month:
         text += f"-{int(month):02d}"
     if day:
@@ -407,6 +419,72 @@ def _ymd(row: Row, prefix: str) -> str:
     if time:
         text += f"T{time}" if re.match(r"^\d{2}:\d{2}", time) else f" {time}"
     return text
+
+
+# ---------------------------------------------------------------------------------
+# TimelineJS's own JSON (what its authoring tools and the JSON loader use)
+
+_TLJS_COLUMNS = {"date": ("start_date",), "end": ("end_date",), "title": ("text.headline",),
+                 "source": ("media.url",), "id": ("unique_id",), "place": ("location.name",)}
+
+
+def timelinejs_json_converter(row: Row) -> Incoming | Skip:
+    """One slide of a TimelineJS JSON document (``{"title": …, "events": […], "eras": […]}``).
+
+    - date: ``start_date``/``end_date`` parts (year, month, day, hour, minute, second),
+      as precise as the parts given; negative years are BCE;
+    - title: ``text.headline``, else the first sentence of ``text.text`` (HTML reduced to
+      text); description: ``text.text``; tag: ``group``; place: ``location.name``;
+    - source: ``media.url`` credited to ``media.credit``, captioned by ``media.caption``;
+    - id: ``unique_id`` when it is a valid id, else the title and date (as for the sheet).
+
+    The title slide and the eras (background periods) are not events: they are counted
+    as skipped, each with its reason, by :func:`timelinejs_json_rows`.
+    """
+    get = _first_getter(row)
+    date = _json_date(row, "start_date")
+    body = plain_text(get("text.text"))
+    title = plain_text(get("text.headline")) or headline(" ".join(body.split()))
+    if not date:
+        if not title:
+            return Skip("a TimelineJS slide with neither a date nor text")
+        raise RowError("is missing", field="start_date", accepted="a start_date with at least a year")
+    if not title:
+        return Skip("a TimelineJS slide with a date but no headline or text: nothing to record")
+    end = _json_date(row, "end_date") or None
+    media = get("media.url")
+    sources: list[Source] = []
+    if re.match(r"^https?://\S+$", media):
+        with _blame(_TLJS_COLUMNS):
+            sources = [make_source(media, publisher=plain_text(get("media.credit")) or None,
+                                   title=plain_text(get("media.caption")) or None)]
+    unique = get("unique_id")
+    event_id: str | None = None
+    if unique:
+        try:
+            event_id = check_id(unique)
+        except InvalidInput:
+            event_id = None
+    return build(row, event_id=event_id, title=title, date=date, end=end, description=body,
+                 tags=[get("group")] if get("group") else [], actors=[], place=get("location.name") or None,
+                 sources=sources, columns=_TLJS_COLUMNS, key_prefix="tljs-")
+
+
+def _json_date(row: Row, key: str) -> str:
+    get = _first_getter(row)
+    year, month, day = (get(f"{key}.{part}") for part in ("year", "month", "day"))
+    hour, minute, second = (get(f"{key}.{part}") for part in ("hour", "minute", "second"))
+    time = ""
+    if hour:
+        for name, value in (("hour", hour), ("minute", minute), ("second", second)):
+            if value and not value.isdigit():
+                raise RowError("is not a number", field=f"{key}.{name}", value=value)
+        time = f"{int(hour):02d}:{int(minute or 0):02d}" + (f":{int(second):02d}" if second else "")
+    try:
+        return timelinejs_date(year, month, day, time)
+    except RowError as error:
+        part = (error.field or "Year").lower()
+        raise RowError(error.message, field=f"{key}.{part}", value=error.value) from None
 
 
 class _TextOnly(HTMLParser):

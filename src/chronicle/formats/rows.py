@@ -58,8 +58,13 @@ class RowStream:
         self.skipped = 0
         """Rows that are not events (a title slide), left out with a reason."""
         self.skip_reasons: dict[str, int] = {}
+        self.notes: dict[str, int] = {}
+        """Nothing a row reader changes silently today; kept for the :class:`ImportItems` contract."""
 
     def __iter__(self) -> Iterator[Incoming]:
+        # Counts describe the latest pass (``--duplicates last`` reads the file twice).
+        self.rejected = self.skipped = 0
+        self.skip_reasons = {}
         rejects: Any = None
         handle: IO[str] | None = None
         if self.skip_invalid and self.rejects_path is not None:

@@ -1,4 +1,4 @@
-"""Schema 4: the full-text index (``show --search``), filled from the current events.
+"""Schema 5: the full-text index (``show --search``), filled from the current events.
 
 Creates ``event_search`` — an FTS5 table on SQLite, a table with a generated, GIN-indexed
 ``tsvector`` on PostgreSQL (see :mod:`chronicle.fulltext`) — and indexes every event's
@@ -12,8 +12,8 @@ from alembic import op
 
 from chronicle import fulltext
 
-revision = "schema4"
-down_revision = "schema3"
+revision = "schema5"
+down_revision = "schema4"
 branch_labels = None
 depends_on = None
 
@@ -22,9 +22,9 @@ def upgrade() -> None:
     conn = op.get_bind()
     fulltext.create(conn)
     fulltext.fill(conn)
-    op.execute("UPDATE chronicle_meta SET value = '4' WHERE key = 'schema_version'")
+    op.execute("UPDATE chronicle_meta SET value = '5' WHERE key = 'schema_version'")
 
 
 def downgrade() -> None:
     op.execute(f"DROP TABLE IF EXISTS {fulltext.TABLE}")
-    op.execute("UPDATE chronicle_meta SET value = '3' WHERE key = 'schema_version'")
+    op.execute("UPDATE chronicle_meta SET value = '4' WHERE key = 'schema_version'")

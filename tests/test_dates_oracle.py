@@ -1,0 +1,227 @@
+"""chronicle's date grammar against the EDTF specification's own implementation.
+
+The ``edtf`` package (the Library of Congress specification's Python implementation) is
+the oracle: for strings drawn from the EDTF grammar — valid ones and near misses — both
+must agree on which are dates and on their first and last day. Where chronicle knowingly
+differs, the test says so once, here:
+
+- chronicle refuses days that do not exist (``2023-02-29``); edtf 5 accepts them;
+- EDTF winter (``2024-24``) runs Dec–Feb in chronicle; edtf 5 ends it on 31 Dec;
+- edtf 5 swaps the first and last day of a BC month or day written ``XX``
+  (``-0001-01-XX`` from 31 Jan to 1 Jan);
+- chronicle takes a time of day only in the years 1–9999 (edtf 5 also in BC years), but
+  also in intervals, sets and with a qualifier (edtf 5 only alone and unqualified);
+- chronicle also reads timestamps without seconds or with a fraction (ISO 8601 forms
+  EDTF leaves out); those are checked by the round trip below, not against edtf;
+- seasons 25–41 and X digits inside a year with a month (level 2) are not accepted;
+- an interval that ends before it starts is refused (edtf 5 accepts ``0001/0000``);
+- ``YYYY-NN`` with NN 13–20 or 25–99 is the range people type (``2024-25``), not an error;
+- a set may hold Y-years, seasons and X months, an interval X months and an X date
+  beside an unknown end (edtf 5 refuses or crashes on those);
+- chronicle accepts, where edtf 5 refuses: a qualified season or X date (``2024-21~``
+  is "c. Spring 2024", ``201X~`` "c. the 2010s"), a qualified Y-year (``Y-12000~``, "c.
+  12001 BC") and a Y-year in an interval.
+
+And for every date chronicle reads, the words it renders read back as the same value,
+and so does the canonical EDTF it stores.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from typing import Any
+
+import edtf  # type: ignore[import-untyped,unused-ignore]
+from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import strategies as st
+
+from chronicle.dates import Instant, bound_text, instant_from_bound_text, parse_span
+from chronicle.errors import BadDate
+
+SETTINGS = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _year() -> st.SearchStrategy[str]:
+    plain = st.integers(min_value=-9999, max_value=9999).map(lambda y: f"-{-y:04d}" if y < 0 else f"{y:04d}")
+    near = st.sampled_from(["2024", "1999", "0000", "-0001", "-0489", "0001", "9999", "-0000"])
+    unspecified = st.builds(
+        lambda sign, digits, k: sign + digits[: 4 - k] + "X" * k,
+        st.sampled_from(["", "", "-"]), st.integers(0, 9999).map(lambda n: f"{n:04d}"), st.integers(1, 3),
+    )
+    long = st.builds(lambda sign, n: f"Y{sign}{n}", st.sampled_from(["", "-"]), st.integers(10000, 10**9 - 1))
+    return st.one_of(plain, near, near, unspecified, long)
+
+
+def _month() -> st.SearchStrategy[str]:
+    return st.one_of(
+        st.integers(1, 12).map(lambda m: f"{m:02d}"),
+        st.sampled_from(["00", "13", "21", "22", "23", "XX", "02"]),
+    )
+
+
+def _day() -> st.SearchStrategy[str]:
+    return st.one_of(st.integers(1, 31).map(lambda d: f"{d:02d}"), st.sampled_from(["00", "29", "30", "32", "XX"]))
+
+
+@st.composite
+def edtf_dates(draw: Any) -> str:
+    """One date: year, maybe month, maybe day, maybe a time, maybe a qualifier."""
+    text = draw(_year())
+    if draw(st.booleans()):
+        text += "-" + draw(_month())
+        if draw(st.booleans()):
+            text += "-" + draw(_day())
+            if draw(st.integers(0, 4)) == 0:
+                text += "T" + draw(st.sampled_from(["10:00:00", "23:59:59", "00:00:00", "25:00:00"]))
+                text += draw(st.sampled_from(["", "Z", "+05:30", "-05:00"]))
+    return text + draw(st.sampled_from(["", "", "", "~", "?", "%"]))
+
+
+@st.composite
+def edtf_texts(draw: Any) -> str:
+    """A date, an interval (closed or with an open end) or a one-of set."""
+    kind = draw(st.integers(0, 5))
+    if kind <= 2:
+        return str(draw(edtf_dates()))
+    if kind == 3:
+        return f"{draw(edtf_dates())}/{draw(edtf_dates())}"
+    if kind == 4:
+        return draw(st.sampled_from(["../", "/", ""])) + draw(edtf_dates()) + draw(st.sampled_from(["", "/..", "/"]))
+    return "[" + ", ".join(draw(st.lists(edtf_dates(), min_size=1, max_size=3))) + "]"
+
+
+def _oracle(text: str) -> Any | None:
+    try:
+        return edtf.parse_edtf(text)
+    except Exception:  # edtf raises parse errors and, for some open forms, TypeError
+        return None
+
+
+def _chronicle(text: str) -> Any | None:
+    try:
+        return parse_span(text)
+    except BadDate:
+        return None
+
+
+def _real_days(text: str) -> bool:
+    """False when the text names a day its month does not have (edtf accepts those)."""
+    for piece in text.replace("[", " ").replace("]", " ").replace(",", " ").replace("/", " ").split():
+        core = piece.strip("~?%.").split("T")[0]
+        negative = core.startswith("-")
+        parts = core.lstrip("-").split("-")
+        if len(parts) == 3 and "X" not in core and not core.startswith("Y"):
+            year, month, day = int(parts[0]) * (-1 if negative else 1), int(parts[1]), int(parts[2])
+            if 1 <= month <= 12 and day > calendar.monthrange(year % 400 + 400, month)[1]:
+                return False
+    return True
+
+
+_X_YEAR_WITH_MONTH = re.compile(r"[0-9X]{3}X-")
+_EARLY_TIMESTAMP = re.compile(r"(?:^|[\[/, ])(?:-[0-9]{4}|0000)-[0-9]{2}-[0-9]{2}T")
+_WINTER = re.compile(r"(?:^|[\[/, ])-?[0-9]{4}-24(?![0-9])")
+
+
+def _known_divergence(text: str) -> bool:
+    negative_unspecified = "-XX" in text and any(p.startswith("-") for p in re.split(r"[\[/, ]+", text))
+    return bool(_WINTER.search(text)) or not _real_days(text) or negative_unspecified \
+        or bool(_X_YEAR_WITH_MONTH.search(text)) or bool(_EARLY_TIMESTAMP.search(text))
+
+
+_SEASON_IN_SET = re.compile(r"[0-9]{4}-2[1-4]")
+
+
+def _set_beyond_edtf5(text: str) -> bool:
+    """A set with a Y-year, a season or an X month: edtf 5 refuses or crashes on those."""
+    return text.startswith("[") and ("Y" in text or "XX" in text or bool(_SEASON_IN_SET.search(text)))
+
+
+def _backwards(text: str) -> bool:
+    """An interval that ends before it starts (edtf 5 accepts ``0001/0000``)."""
+    start, _, end = text.partition("/")
+    left, right = _chronicle(start), _chronicle(end)
+    return left is not None and right is not None and right.latest_instant < left.earliest_instant
+
+
+@SETTINGS
+@given(edtf_texts())
+@example("-0489")
+@example("0000")
+@example("Y-12000")
+@example("2024-21")
+@example("201X")
+@example("20XX")
+@example("2024-XX")
+@example("[2023-10, 2023-11-23]")
+@example("-0232")
+def test_chronicle_and_the_specification_agree_on_what_is_a_date(text: str) -> None:
+    ours, theirs = _chronicle(text), _oracle(text)
+    if ours is not None:
+        # edtf 5 cannot build open intervals ("../2020", "2020/..") or open sets: TypeError.
+        qualified = any(mark in text for mark in "~?%")
+        long_year_beyond_edtf5 = "Y" in text and (qualified or "/" in text)
+        long_year_beyond_edtf5 |= qualified and (bool(_SEASON_IN_SET.search(text)) or "X" in text)
+        # edtf 5 refuses an X date beside an unknown end and crashes on an X month in an interval.
+        long_year_beyond_edtf5 |= "X" in text and "/" in text and (text.startswith("/") or text.endswith("/")
+                                                                  or "XX/" in text or "XX" in text.partition("/")[2])
+        # edtf 5 takes a timestamp only alone and unqualified.
+        long_year_beyond_edtf5 |= "T" in text and (qualified or "/" in text or text.startswith("["))
+        # "2024-25" is read as 2024 to 2025 (a form people type); EDTF has no month 25.
+        short_range = "/" not in text and ours.is_interval
+        if theirs is None and ".." not in text and not long_year_beyond_edtf5 and not _set_beyond_edtf5(text) \
+                and not short_range:
+            raise AssertionError(f"chronicle reads {text!r}, the EDTF specification does not")
+    elif theirs is not None and not _known_divergence(text) and not _backwards(text):
+        raise AssertionError(f"the EDTF specification reads {text!r}, chronicle refuses it")
+
+
+@SETTINGS
+@given(edtf_dates())
+@example("-0489-02")
+@example("-00XX")
+@example("Y170000000")
+@example("2024-23")
+def test_chronicle_and_the_specification_agree_on_the_first_and_last_day(text: str) -> None:
+    ours, theirs = _chronicle(text), _oracle(text)
+    assume(ours is not None and theirs is not None and not _known_divergence(text))
+    assert ours is not None
+    first, last = ours.earliest_instant, ours.latest_instant
+    if "T" in text:
+        # A timestamp's bounds are in UTC; edtf keeps the local calendar day.
+        first = last = Instant(ours.start.year, ours.start.month, ours.start.day)
+    assert (first.year, first.month, first.day) == tuple(theirs.lower_strict()[:3]), text
+    assert (last.year, last.month, last.day) == tuple(theirs.upper_strict()[:3]), text
+
+
+@SETTINGS
+@given(edtf_texts())
+@example("2024-01-09T10:00:00.788231Z")
+@example("2025-04-13T20:00-05:00")
+@example("Y17E7")
+@example("/2024")
+def test_every_date_renders_and_reads_back_as_the_same_value(text: str) -> None:
+    span = _chronicle(text)
+    assume(span is not None)
+    assert span is not None
+    words = span.render()
+    again = parse_span(words)
+    assert again == span, (text, words, again.edtf)
+    assert (again.precision, again.earliest_instant, again.latest_instant) == (
+        span.precision, span.earliest_instant, span.latest_instant)
+    assert parse_span(*span.parts) == span, text
+    assert parse_span(span.edtf) == span, text
+
+
+@SETTINGS
+@given(
+    st.tuples(st.integers(-(10**9) + 1, 10**9 - 1), st.integers(1, 12), st.integers(1, 28),
+              st.integers(0, 23), st.integers(0, 59), st.integers(0, 59)),
+    st.tuples(st.integers(-(10**9) + 1, 10**9 - 1), st.integers(1, 12), st.integers(1, 28),
+              st.integers(0, 23), st.integers(0, 59), st.integers(0, 59)),
+)
+def test_stored_bound_text_sorts_as_time_does(a: tuple[int, ...], b: tuple[int, ...]) -> None:
+    one, two = Instant(*a), Instant(*b)
+    assert (one < two) == (bound_text(one) < bound_text(two))
+    assert (one == two) == (bound_text(one) == bound_text(two))
+    assert instant_from_bound_text(bound_text(one)) == one

@@ -1,0 +1,50 @@
+"""``verify`` split by sequence range across processes finds what one pass finds (issue 10)."""
+
+from __future__ import annotations
+
+import pytest
+
+from chronicle.archive import Archive
+from chronicle.errors import TamperedLog
+
+from .test_log import _tamper
+
+
+def _fill(archive: Archive, count: int) -> None:
+    for number in range(count):
+        archive.add(title=f"Event {number}", date=f"{2000 + number}", unsourced=True)
+    archive.revise("event-0", reason="later", title="Event zero")
+
+
+def test_ranges_give_the_same_head_as_one_pass(archive: Archive) -> None:
+    _fill(archive, 8)
+    one = archive.store.verify(workers=1)
+    assert one.count == 9
+    for workers in (2, 3, 9, 20):
+        assert archive.store.verify(workers=workers) == one
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+def test_a_record_changed_inside_a_range_is_named(archive: Archive, workers: int) -> None:
+    _fill(archive, 8)
+    _tamper(archive, "UPDATE log SET author = 'mallory' WHERE seq = 6")
+    with pytest.raises(TamperedLog) as caught:
+        archive.store.verify(workers=workers)
+    assert caught.value.seq == 6 and "content does not match its hash" in caught.value.message
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+def test_a_broken_link_at_a_seam_is_named_once(archive: Archive, workers: int) -> None:
+    _fill(archive, 8)  # 9 records: with 3 workers the ranges are 1-3, 4-6, 7-9
+    _tamper(archive, "UPDATE log SET prev_hash = '" + "e" * 64 + "' WHERE seq = 4")
+    with pytest.raises(TamperedLog) as caught:
+        archive.store.verify(workers=workers)
+    assert caught.value.seq == 4 and "previous-hash link is broken" in caught.value.message
+
+
+def test_the_earliest_problem_wins_across_ranges(archive: Archive) -> None:
+    _fill(archive, 8)
+    _tamper(archive, "UPDATE log SET author = 'mallory' WHERE seq IN (2, 8)")
+    with pytest.raises(TamperedLog) as caught:
+        archive.store.verify(workers=3)
+    assert caught.value.seq == 2

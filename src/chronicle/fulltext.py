@@ -110,11 +110,15 @@ def _rows(events: Iterable[Event]) -> list[dict[str, Any]]:
 
 def index(conn: Connection, events: Iterable[Event]) -> None:
     """Make the index hold the words of these events' current versions."""
+    events = list(events)
     rows = _rows(events)
     if not rows:
         return
     key = _key(conn)
-    conn.execute(text(f"DELETE FROM {TABLE} WHERE {key} = :seq"), rows)
+    # An event on its first record has no words indexed yet (the common case of an import).
+    earlier = [row for row, event in zip(rows, events, strict=True) if event.revision > 1]
+    if earlier:
+        conn.execute(text(f"DELETE FROM {TABLE} WHERE {key} = :seq"), earlier)
     conn.execute(
         text(f"INSERT INTO {TABLE} ({key}, event_id, body, title) VALUES (:seq, :event_id, :body, :title)"),
         rows,

@@ -30,7 +30,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from chronicle.dates import parse_span
-from chronicle.duplicates import Candidate, find_duplicates
+from chronicle.duplicates import Candidate, day_number, find_duplicates
 
 SEED = 15
 SUFFIXES = ("ed", "s", "ing", "")
@@ -93,7 +93,8 @@ def candidates(rows: list[tuple[str, str, str, str]]) -> list[Candidate]:
     found = []
     for event_id, title, date, url in rows:
         span = parse_span(date)
-        found.append(Candidate(event_id, title, span.earliest, span.latest, (url.split("//", 1)[1],)))
+        found.append(Candidate(event_id, title, day_number(span.earliest_instant), day_number(span.latest_instant),
+                               (url.split("//", 1)[1],)))
     return found
 
 

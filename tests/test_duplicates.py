@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from chronicle.archive import Archive
 from chronicle.cli import main
 from chronicle.dates import parse_span
-from chronicle.duplicates import Candidate, find_duplicates, normal_url, score
+from chronicle.duplicates import Candidate, day_number, find_duplicates, normal_url, score
 from chronicle.errors import Conflict, LikelyDuplicate
 from chronicle.merging import add_event, archive_duplicates, merge
 from chronicle.model import Kind, make_source
@@ -20,7 +20,8 @@ from chronicle.query import EventQuery
 
 def _candidate(event_id: str, title: str, date: str, *urls: str) -> Candidate:
     span = parse_span(date)
-    return Candidate(event_id, title, span.earliest, span.latest, tuple(normal_url(u) for u in urls))
+    return Candidate(event_id, title, day_number(span.earliest_instant), day_number(span.latest_instant),
+                     tuple(normal_url(u) for u in urls))
 
 
 def test_reworded_titles_and_shifted_precision_are_found() -> None:

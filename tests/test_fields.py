@@ -112,7 +112,7 @@ def test_parse_gives_the_canonical_payload() -> None:
 
 @pytest.mark.parametrize(("raw", "field", "value", "accepted"), [
     ({"title": " ", "date": "2024"}, "title", " ", "a non-empty title"),
-    ({"title": "t", "date": "2024-13"}, "date", "2024-13", "EDTF"),
+    ({"title": "t", "date": "2024-13-01"}, "date", "2024-13-01", "months 01–12"),
     ({"title": "t", "date": "2024", "end": "2023"}, "end", "2023", "an end on or after the start"),
     ({"title": "t", "date": "2024/2025", "end": "2025"}, "date", "2024/2025", "--date START/END"),
     ({"title": "t", "date": "2024", "tags": "a"}, "tags", "a", None),

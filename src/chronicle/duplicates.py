@@ -18,17 +18,17 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from itertools import combinations
 from urllib.parse import urlsplit
 
+from chronicle.dates import Instant
 from chronicle.model import Event
 from chronicle.search import words
 
 #: Pairs scoring at least this are reported (see :func:`score`).
 THRESHOLD = 0.5
-#: Dates this close count as near (a day's difference between two reports of one event).
-NEAR = timedelta(days=7)
+#: Dates this close count as near, in days (a day's difference between two reports of one event).
+NEAR = 7.0
 #: Blocks larger than this are not paired within (too common to mean anything).
 MAX_BLOCK = 200
 #: A URL cited by more events than this is a general reference, not a sign of duplicates.
@@ -51,14 +51,25 @@ class Candidate:
 
     id: str
     title: str
-    lo: datetime
-    hi: datetime
+    lo: float
+    """Earliest moment, as a day number (:func:`day_number`; BC years too)."""
+    hi: float
     urls: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, event: Event) -> Candidate:
-        return cls(event.id, event.title, event.span.earliest, event.span.latest,
+        span = event.span
+        return cls(event.id, event.title, day_number(span.earliest_instant), day_number(span.latest_instant),
                    tuple(dict.fromkeys(normal_url(s.url) for s in event.sources if s.url)))
+
+
+_MONTH_STARTS = (0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334)
+
+
+def day_number(moment: Instant) -> float:
+    """Days since year 0 (leap days averaged): close enough to say "within a week", any year."""
+    return (moment.year * 365.2425 + _MONTH_STARTS[moment.month - 1] + moment.day - 1
+            + (moment.hour * 3600 + moment.minute * 60 + moment.second) / 86400)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +136,7 @@ def score(a: Candidate, b: Candidate, stems_a: frozenset[str] | None = None,
     gap = min(abs(a.lo - b.hi), abs(b.lo - a.hi))
     if a.lo <= b.hi and b.lo <= a.hi:
         dates, when = 1.0, "dates overlap"
-    elif gap <= timedelta(days=1, seconds=1):
+    elif gap <= 1.0001:
         dates, when = 0.9, "dates a day apart"
     elif gap <= NEAR:
         dates, when = 0.6, "dates within a week"
@@ -140,10 +151,12 @@ def score(a: Candidate, b: Candidate, stems_a: frozenset[str] | None = None,
     return Pair(first, second, value, tuple(reasons))
 
 
-def _months(lo: datetime, hi: datetime) -> Iterator[int]:
-    start, end = lo - NEAR, hi + NEAR
-    month = start.year * 12 + start.month - 1
-    last = min(end.year * 12 + end.month - 1, month + MAX_MONTHS - 1)
+_MONTH = 365.2425 / 12
+
+
+def _months(lo: float, hi: float) -> Iterator[int]:
+    month = math.floor((lo - NEAR) / _MONTH)
+    last = min(math.floor((hi + NEAR) / _MONTH), month + MAX_MONTHS - 1)
     yield from range(month, last + 1)
 
 

@@ -11,11 +11,20 @@ of either id tells what happened.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 from chronicle.archive import Archive, recorded_payload, require_reason
-from chronicle.dates import bound_text, parse_span
-from chronicle.duplicates import NEAR, Candidate, Pair, find_duplicates, likely_duplicates_of, normal_url
+from chronicle.dates import Instant, bound_text, parse_span
+from chronicle.duplicates import (
+    NEAR,
+    Candidate,
+    Pair,
+    day_number,
+    find_duplicates,
+    likely_duplicates_of,
+    normal_url,
+)
 from chronicle.editing import Edit
 from chronicle.errors import Conflict, InvalidInput, LikelyDuplicate
 from chronicle.model import Draft, Event, Kind, Provenance, Source, Status, clean_list, fold_text
@@ -32,8 +41,18 @@ def archive_duplicates(archive: Archive, query: EventQuery = EventQuery(), *,
     return find_duplicates(candidates) if threshold is None else find_duplicates(candidates, threshold=threshold)
 
 
-def _neighbours(archive: Archive, lo: Any, hi: Any) -> Iterator[Event]:
-    query = EventQuery(since=bound_text(lo - NEAR), until=bound_text(hi + NEAR), limit=ADD_CHECK_LIMIT)
+def _widened(moment: Instant, days: float) -> str:
+    """The stored bound ``days`` from ``moment`` (the moment itself outside years 1–9999)."""
+    if moment.in_datetime_range:
+        try:
+            return bound_text(moment.to_datetime() + timedelta(days=days))
+        except OverflowError:
+            pass
+    return bound_text(moment)
+
+
+def _neighbours(archive: Archive, lo: Instant, hi: Instant) -> Iterator[Event]:
+    query = EventQuery(since=_widened(lo, -NEAR), until=_widened(hi, NEAR), limit=ADD_CHECK_LIMIT)
     return archive.show(query)
 
 
@@ -45,8 +64,9 @@ def add_event(archive: Archive, *, allow_duplicate: bool = False, **fields: Any)
         payload = recorded_payload(**{k: v for k, v in fields.items() if k != "event_id"})
         span = parse_span(payload["date"], payload["end"])
         urls = tuple(dict.fromkeys(normal_url(s.url) for s in fields.get("sources", ()) if s.url))
-        new = Candidate("", payload["title"], span.earliest, span.latest, urls)
-        existing = (Candidate.of(e) for e in _neighbours(archive, span.earliest, span.latest))
+        lo, hi = span.earliest_instant, span.latest_instant
+        new = Candidate("", payload["title"], day_number(lo), day_number(hi), urls)
+        existing = (Candidate.of(e) for e in _neighbours(archive, lo, hi))
         found = likely_duplicates_of(new, existing)
         if found:
             best = found[0]

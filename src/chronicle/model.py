@@ -281,8 +281,8 @@ class EventFields:
         span = self.span
         return {
             "title": self.title,
-            "date": span.start.edtf,
-            "end": span.end_edtf,
+            "date": span.parts[0],
+            "end": span.parts[1],
             "description": self.description,
             "tags": list(self.tags),
             "actors": list(self.actors),
@@ -333,7 +333,7 @@ class EventFields:
             raise InvalidInput("cannot be revised", field=", ".join(sorted(unknown)), accepted=", ".join(REVISABLE))
         span = self.span
         if "date" in changes or "end" in changes:
-            span = _stored_span(changes.get("date", span.start.edtf), changes.get("end", span.end_edtf))
+            span = _stored_span(changes.get("date", span.parts[0]), changes.get("end", span.parts[1]))
         return EventFields(
             title=clean_title(changes["title"]) if "title" in changes else self.title,
             span=span,
@@ -350,10 +350,10 @@ class EventFields:
         changes: dict[str, Any] = {}
         if self.title != before.title:
             changes["title"] = self.title
-        if self.span.start.edtf != before.span.start.edtf:
-            changes["date"] = self.span.start.edtf
-        if self.span.end_edtf != before.span.end_edtf:
-            changes["end"] = self.span.end_edtf
+        if self.span.parts[0] != before.span.parts[0]:
+            changes["date"] = self.span.parts[0]
+        if self.span.parts[1] != before.span.parts[1]:
+            changes["end"] = self.span.parts[1]
         if self.description != before.description:
             changes["description"] = self.description
         if self.tags != before.tags:
@@ -378,9 +378,9 @@ def revision_changes(raw: Mapping[str, Any]) -> dict[str, Any]:
         changes["title"] = clean_title(raw["title"])
     if "date" in raw:
         span = parse_when(raw["date"], raw.get("end"))
-        changes["date"] = span.start.edtf
+        changes["date"] = span.parts[0]
         if "end" in raw or span.is_interval:
-            changes["end"] = span.end_edtf
+            changes["end"] = span.parts[1]
     elif "end" in raw:
         end = raw["end"]
         if not isinstance(end, str):
@@ -534,11 +534,11 @@ class Event:
 
     @property
     def date(self) -> str:
-        return self.span.start.edtf
+        return self.span.parts[0]
 
     @property
     def end(self) -> str | None:
-        return self.span.end_edtf
+        return self.span.parts[1]
 
     @property
     def revisions(self) -> int:
@@ -557,8 +557,8 @@ class Event:
             "precision": span.precision.label,
             "approximate": span.approximate,
             "uncertain": span.uncertain,
-            "earliest": span.earliest.isoformat(),
-            "latest": span.latest.isoformat(),
+            "earliest": span.earliest_instant.isoformat(),
+            "latest": span.latest_instant.isoformat(),
             "display_date": span.render(),
             "description": self.description,
             "tags": list(self.tags),

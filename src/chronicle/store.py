@@ -54,7 +54,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from chronicle import dialects, fulltext
-from chronicle.dates import Span, bound_text
+from chronicle.dates import Span, bound_text, instant_from_bound_text
 from chronicle.errors import (
     ArchiveExists,
     ArchiveNotFound,
@@ -131,8 +131,9 @@ versions_table = Table(
     Column("to_seq", _SeqType),
     Column("from_at", String(32), nullable=False),
     Column("to_at", String(32)),
-    Column("lo", String(19), nullable=False),
-    Column("hi", String(19), nullable=False),
+    # Bounds of BC and long years are longer than ISO's 19 characters (dates.bound_text).
+    Column("lo", String(32), nullable=False),
+    Column("hi", String(32), nullable=False),
     Column("precision", SmallInteger, nullable=False),
     Column("wide", SmallInteger, nullable=False),
     Column("status", String(16), nullable=False),
@@ -907,7 +908,7 @@ class _BatchWriter:
 @functools.lru_cache(maxsize=16384)
 def _span_columns(span: Span) -> tuple[str, str, int, int]:
     """``lo``, ``hi``, ``precision`` and ``wide`` of a span (dates repeat; spans are immutable)."""
-    lo, hi = span.earliest, span.latest
+    lo, hi = span.earliest_instant, span.latest_instant
     return bound_text(lo), bound_text(hi), int(span.precision), 1 if hi - lo > timedelta(days=WIDE_DAYS) else 0
 
 
@@ -1013,8 +1014,7 @@ def _events_statement(query: EventQuery, *, candidates: int | None = None) -> An
     else:
         # Non-wide events span at most WIDE_DAYS, so one that reaches --since started
         # at most that long before it.
-        window = bound_text(datetime.fromisoformat(query.since) - timedelta(days=WIDE_DAYS + 1)) \
-            if query.since >= "0002" else query.since
+        window = bound_text(instant_from_bound_text(query.since).shifted(days=-(WIDE_DAYS + 1)))
         starts_late = part(_v.lo >= window, _v.hi >= query.since)
         # A literal 1, so that SQLite can prove the wide index's condition (wide = 1).
         # That index holds the start and the end: it is walked in timeline order and

@@ -136,7 +136,7 @@ def _date_cells(date: str, end: str | None) -> tuple[str, str, str, str, str, st
     start = span.start
     last = span.end or start
     return (
-        start.edtf, start.earliest_day.isoformat(), "" if span.open_end else last.latest_day.isoformat(),
+        start.edtf, start.earliest_day_text, "" if span.open_end else last.latest_day_text,
         span.precision.label, "true" if span.approximate else "false", "true" if span.uncertain else "false",
         span.end_edtf or "",
     )

@@ -670,7 +670,7 @@ def _incoming(component: Any, uid: str, where: str, notes: dict[str, int]) -> In
         # RFC 5545 requires a UID; without one, the start and title are the event's identity.
         uid = f"no-uid-{hashlib.sha256(f'{span.edtf} {title}'.encode()).hexdigest()[:16]}"
     fields = EventFields.parse(
-        title=title, date=span.start.edtf, end=span.end_edtf, description=description,
+        title=title, date=span.parts[0], end=span.parts[1], description=description,
         tags=_categories(component), actors=list(_all_text(component, "X-CHRONICLE-ACTOR")),
         place=_text(component, "LOCATION") or None, sources=sources, unsourced=not sources,
     )

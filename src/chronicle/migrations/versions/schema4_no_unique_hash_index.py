@@ -6,7 +6,9 @@ not already guard: the chain trigger (schema 2) makes each record's ``prev_hash`
 hash of the record before it, the primary key keeps ``seq`` gap-free and unique, and
 ``verify`` recomputes every hash. ``ix_versions_to_seq`` served no query: current
 versions are found through the partial indexes, a version's successor through the
-primary key. The log's rows and hashes are copied unchanged.
+primary key. The log's rows and hashes are copied unchanged. The projection's ``lo``/``hi`` bounds
+widen from 19 to 32 characters: a BC or long year's sortable bound text is longer than
+ISO's (``dates.bound_text``); SQLite ignores the length, PostgreSQL's varchar does not.
 
 On SQLite a table constraint cannot be dropped, so the log is rebuilt: copied into a
 new table without it, the old one dropped (its triggers and indexes with it), the new
@@ -37,6 +39,7 @@ def upgrade() -> None:
     conn = op.get_bind()
     if conn.dialect.name == "postgresql":
         op.execute("ALTER TABLE log DROP CONSTRAINT IF EXISTS log_hash_key")
+        op.execute("ALTER TABLE event_versions ALTER COLUMN lo TYPE VARCHAR(32), ALTER COLUMN hi TYPE VARCHAR(32)")
     else:
         op.execute(f"CREATE TABLE log_schema4 ({_LOG_COLUMNS}, PRIMARY KEY (seq))")
         op.execute(f"INSERT INTO log_schema4 ({_ALL}) SELECT {_ALL} FROM log ORDER BY seq")

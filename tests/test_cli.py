@@ -26,7 +26,7 @@ def test_add_prints_the_id_alone(runner: CliRunner, sqlite_dir: Path) -> None:
                  "--date", "13 April 2025", "--tag", "elections", "--actor", "Daniel Noboa",
                  "--source", SRC, "--publisher", "Example", "--published", "Feb 2025")
     assert result.exit_code == 0, result.output
-    assert result.output == "presidential-runoff-noboa-vs-luisa-gonzalez\n"
+    assert result.output == "presidential-runoff-noboa-vs-luisa\n"  # ids: at most 40 characters, whole words
     shown = cli(runner, sqlite_dir, "show", "presidential-runoff", "--format", "json")
     event = json.loads(shown.output)
     assert event["date"] == "2025-04-13" and event["precision"] == "day"

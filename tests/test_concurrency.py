@@ -139,7 +139,9 @@ def test_a_writer_that_cannot_get_the_lock_fails_cleanly(archive: Archive, tmp_p
 def test_two_adds_of_one_title_at_the_same_moment_both_succeed(archive: Archive, tmp_path: Path) -> None:
     url = archive.store.url
     env = {**os.environ, "CHRONICLE_AUTHOR": FIXED_AUTHOR}
-    command = [installed_chronicle(), "--db", url, "add", "Curfew declared", "--date", "2024-01-09", "--unsourced"]
+    # The same event on purpose: --allow-duplicate, since add otherwise refuses a likely duplicate.
+    command = [installed_chronicle(), "--db", url, "add", "Curfew declared", "--date", "2024-01-09", "--unsourced",
+               "--allow-duplicate"]
     outcomes = []
     for _round in range(3):
         procs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,

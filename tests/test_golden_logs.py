@@ -31,6 +31,7 @@ from chronicle.archive import Archive
 from chronicle.formats.log_jsonl import export_log
 from chronicle.importing import import_file
 from chronicle.model import make_source
+from chronicle.store import SCHEMA_VERSION
 from chronicle.upgrade import upgrade_archive
 
 from .conftest import GOLDEN, REALDATA, SEED
@@ -222,7 +223,7 @@ def test_schema_4_drops_the_unique_hash_index_and_keeps_the_guards(tmp_path: Pat
     db = tmp_path / "chronicle.db"
     shutil.copyfile(fixture / "chronicle.db", db)
     report = upgrade_archive(f"sqlite:///{db}")
-    assert (report.schema_before, report.schema_after) == (3, 4)
+    assert (report.schema_before, report.schema_after) == (3, SCHEMA_VERSION)  # schema 5 (the full-text index) follows schema 4
     con = sqlite3.connect(db)
     try:
         indexes = {name for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}

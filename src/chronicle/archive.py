@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from chronicle.errors import AmbiguousId, ArchiveNotFound, InvalidInput, TamperedLog, UnknownEvent
+from chronicle.ids import id_from_title
 from chronicle.integrity import check_projection, repair_projection
 from chronicle.model import (
     AUTHOR_MAX,
@@ -203,7 +204,7 @@ class Archive:
                 raise InvalidInput("is taken by another event", field="--id", value=new_id)
             self.store.append([Draft(new_id, Kind.RECORDED, payload, self._prov(), fields)])
             return new_id
-        return self._record_under_free_id(slugify(fields.title), payload, fields)
+        return self._record_under_free_id(id_from_title(fields.title), payload, fields)
 
     def _record_under_free_id(self, base: str, payload: dict[str, Any], fields: EventFields) -> str:
         """Record a new event under ``base``, or the first of ``base-2``, ``base-3``… that is free.
@@ -285,9 +286,14 @@ class Archive:
         return matches[0]
 
     def get(self, ref: str, *, as_of: str | None = None, include_retracted: bool = True) -> Event:
+        """The event ``ref`` names; a merged duplicate's id gives the event it was merged into."""
         event_id = self.resolve(ref)
         moment = EventQuery.parse(as_of=as_of).as_of if as_of else None
         event = self.store.event(event_id, as_of=moment)
+        for _hop in range(20):  # merges chain (a into b, b into c); a cycle cannot, but stay finite
+            if event is None or event.merged_into is None:
+                break
+            event = self.store.event(event.merged_into, as_of=moment)
         if event is None:
             raise UnknownEvent("did not exist at that time", field="id", value=event_id)
         return event

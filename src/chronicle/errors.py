@@ -95,6 +95,14 @@ class Conflict(ChronicleError):
     """A write lost a race or would duplicate something that exists."""
 
 
+class LikelyDuplicate(Conflict):
+    """A new event looks like one the archive holds already (``--allow-duplicate`` records it)."""
+
+
+class EditAborted(ChronicleError):
+    """The user left the editor's file empty (or without a title): nothing is recorded."""
+
+
 class ArchiveNotFound(ChronicleError):
     """No archive at the given URL or in this directory or its parents."""
 

@@ -31,6 +31,7 @@ _TITLES = {
     Kind.SOURCED: "Source added",
     Kind.RETRACTED: "Retracted",
     Kind.RESTORED: "Restored",
+    Kind.MERGED: "Merged into another event (a duplicate)",
 }
 
 

@@ -36,11 +36,15 @@ class Kind(StrEnum):
     SOURCED = "sourced"
     RETRACTED = "retracted"
     RESTORED = "restored"
+    MERGED = "merged"
+    """The event is a duplicate of another (payload ``into``): it leaves the timeline and
+    its id resolves to that event; its sources, tags and actors were added to it."""
 
 
 class Status(StrEnum):
     ACTIVE = "active"
     RETRACTED = "retracted"
+    MERGED = "merged"
 
 
 #: Fields a revision may change, and how they appear in a payload.
@@ -550,6 +554,8 @@ class Event:
     last_reason: str | None = None
     history: tuple[HistoryEntry, ...] = field(default=())
     """One short line per record, oldest first: kind, time, author, reason, fields."""
+    merged_into: str | None = None
+    """The event this one was merged into as a duplicate (status ``merged``)."""
 
     @property
     def fields(self) -> EventFields:
@@ -597,7 +603,7 @@ class Event:
             "created_at": self.created_at,
             "updated_at": self.updated_at,
             "history": [h.to_dict() for h in self.history],
-        }
+        } | ({"merged_into": self.merged_into} if self.merged_into is not None else {})
 
 
 @dataclass(frozen=True, slots=True)

@@ -71,6 +71,13 @@ def apply(state: Event | None, record: Record, fields: EventFields | None = None
         if state.status is Status.RETRACTED:
             raise Conflict("the event is already retracted", field="id", value=state.id)
         return replace(state, status=Status.RETRACTED, status_reason=record.reason, **common)
+    if kind is Kind.MERGED:
+        into = payload.get("into")
+        if state.status is Status.MERGED:
+            raise Conflict(f"the event was merged into {state.merged_into} already", field="id", value=state.id)
+        if not isinstance(into, str) or into == state.id:
+            raise InvalidInput("must name another event", field="into", value=into)
+        return replace(state, status=Status.MERGED, status_reason=record.reason, merged_into=into, **common)
     if kind is Kind.RESTORED:
         if state.status is not Status.RETRACTED:
             raise Conflict("the event is not retracted", field="id", value=state.id)
@@ -121,7 +128,7 @@ def event_to_doc(event: Event) -> dict[str, Any]:
         "status_reason": event.status_reason,
         "last_reason": event.last_reason,
         "history": [h.to_dict() for h in event.history],
-    }
+    } | ({"merged_into": event.merged_into} if event.merged_into is not None else {})
 
 
 def event_from_doc(doc: dict[str, Any]) -> Event:
@@ -159,6 +166,7 @@ def event_from_doc(doc: dict[str, Any]) -> Event:
                          get(h, "reason"), tuple(get(h, "changed", ())))
             for h in doc["history"]
         ),
+        merged_into=get(doc, "merged_into"),
     )
 
 

@@ -59,8 +59,11 @@ def alembic_config(connection: object) -> Config:
     return config
 
 
-def upgrade_archive(url: str) -> UpgradeReport:
+def upgrade_archive(url: str, *, rebuild: bool = False) -> UpgradeReport:
     """Migrate the archive at ``url`` to :data:`SCHEMA_VERSION` and rebuild a stale projection.
+
+    With ``rebuild``, the projection (and the search index) is rebuilt from the log
+    even when it is current — the repair for a projection ``verify`` found damaged.
 
     Refuses an archive written by a newer chronicle. Safe to run again: an archive
     that is current is left as it is.
@@ -83,7 +86,7 @@ def upgrade_archive(url: str) -> UpgradeReport:
             _migrate(store, before)
         store._meta = None  # the migrations changed chronicle_meta underneath the cache
         after = int(store.meta().get("schema_version", "0"))
-        replayed = store.refresh_projection()
+        replayed = store.rebuild_projection() if rebuild else store.refresh_projection()
         return UpgradeReport(before, after, projection_before, replayed)
     finally:
         store.close()

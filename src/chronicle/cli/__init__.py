@@ -169,9 +169,9 @@ def main(ctx: click.Context, db: str | None, author: str | None) -> None:
 
 
 def _register() -> None:
-    from chronicle.cli import admin, publish, read, transfer, write
+    from chronicle.cli import admin, daily, publish, read, transfer, write
 
-    for module in (write, read, transfer, admin, publish):
+    for module in (write, read, transfer, admin, publish, daily):
         for command in module.COMMANDS:
             main.add_command(command)
 

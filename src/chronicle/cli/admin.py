@@ -8,8 +8,10 @@ import click
 
 
 @click.command()
+@click.option("--rebuild", is_flag=True,
+              help="Rebuild the projection and search index from the log even if current (repairs what `verify` found).")
 @click.pass_obj
-def upgrade(settings: Any) -> None:
+def upgrade(settings: Any, rebuild: bool) -> None:
     """Bring an archive made by an older chronicle up to this version.
 
     Runs the schema migrations shipped with chronicle (in one transaction, while
@@ -25,7 +27,7 @@ def upgrade(settings: Any) -> None:
     from chronicle.archive import locate
     from chronicle.upgrade import upgrade_archive
 
-    report = upgrade_archive(locate(settings.db))
+    report = upgrade_archive(locate(settings.db), rebuild=rebuild)
     if not report.changed:
         click.echo(f"up to date: schema version {report.schema_after}")
         return

@@ -22,10 +22,18 @@ def filter_options(function: Any) -> Any:
         click.option("--until", metavar="WHEN",
                      help="Events that may fall on or before this (2024 = up to 31 Dec 2024)."),
         click.option("--tag", "tags", multiple=True, metavar="TAG",
-                     help="Only events with this tag (repeatable: all must match)."),
-        click.option("--actor", "actors", multiple=True, metavar="NAME", help="Only events involving this actor (repeatable)."),
+                     help="Only events with this tag (repeatable: all must match; case and accents ignored)."),
+        click.option("--any-tag", "any_tags", multiple=True, metavar="TAG",
+                     help="Only events with at least one of these tags (repeatable: any may match)."),
+        click.option("--actor", "actors", multiple=True, metavar="NAME",
+                     help="Only events involving this actor (repeatable). Case and accents ignored; whole words "
+                          "of a name match too: --actor Mehta finds 'Judge Amit Mehta'."),
         click.option("--text", metavar="WORDS",
-                     help="Words in title, description, place, tags or actors (accents ignored)."),
+                     help="Substrings in title, description, place, tags or actors (accents ignored; "
+                          "'chrom' finds 'Chrome'). Unchanged; for a search language use --search."),
+        click.option("--search", metavar="QUERY",
+                     help='Full-text search: words (all must match), "a phrase", a OR b, -excluded, '
+                          "prefix*; whole words, case and accents ignored. Rank with --sort relevance."),
         click.option("--as-of", metavar="TIMESTAMP",
                      help="The archive as it stood then (transaction time), e.g. 2026-11-28T12:00Z."),
         click.option("--include-retracted", is_flag=True, help="Also list retracted events."),
@@ -35,20 +43,22 @@ def filter_options(function: Any) -> Any:
     return function
 
 
-def build_query(*, limit: int | None = None, **filters: Any) -> Any:
+def build_query(*, limit: int | None = None, sort: str = "timeline", **filters: Any) -> Any:
     from chronicle.query import EventQuery
 
-    return EventQuery.parse(limit=limit, **filters)
+    return EventQuery.parse(limit=limit, sort=sort, **filters)
 
 
 @click.command()
 @click.argument("event_id", metavar="[ID]", required=False)
 @filter_options
 @click.option("--limit", type=COUNT, metavar="N", help="At most N events.")
+@click.option("--sort", type=click.Choice(["timeline", "relevance"]), default="timeline", show_default=True,
+              help="relevance: best --search matches first (title matches weigh most).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl"]), default="table",
               show_default=True, help="json: one array; jsonl: one event per line (for scripts).")
 @click.pass_obj
-def show(settings: Any, /, event_id: str | None, fmt: str, limit: int | None, **filters: Any) -> None:
+def show(settings: Any, /, event_id: str | None, fmt: str, limit: int | None, sort: str, **filters: Any) -> None:
     """List events in timeline order, or show one event (by id or unique id prefix) in full.
 
     \b
@@ -56,6 +66,7 @@ def show(settings: Any, /, event_id: str | None, fmt: str, limit: int | None, **
       chronicle show --since 2023
       chronicle show --since 2024 --until 2024 --tag security
       chronicle show --text "González" --format json
+      chronicle show --search '"search engine" chrome OR android -appeal' --sort relevance --limit 20
       chronicle show noboa-takes
       chronicle show noboa-takes-office --as-of 2026-11-28T00:00Z
     """
@@ -67,7 +78,7 @@ def show(settings: Any, /, event_id: str | None, fmt: str, limit: int | None, **
         else:
             click.echo(json.dumps(event.to_dict(), ensure_ascii=False, indent=2 if fmt == "json" else None))
         return
-    events = archive.show(build_query(limit=limit, **filters))
+    events = archive.show(build_query(limit=limit, sort=sort, **filters))
     if fmt == "json":
         for chunk in json_array(e.to_dict() for e in events):
             sys.stdout.write(chunk)

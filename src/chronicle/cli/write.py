@@ -61,8 +61,8 @@ def init(settings: Any, /, directory: Path | None, name: str | None, description
 
 
 @click.command()
-@click.argument("title")
-@click.option("--date", "date", required=True, metavar="WHEN",
+@click.argument("title", required=False)
+@click.option("--date", "date", metavar="WHEN",
               help="When it happened: 2024-01-09, 'Oct 2023', 2024~, 2025?, 2025-01-01/2025-02-19 …")
 @click.option("--end", metavar="WHEN", help="End of an interval ('..' = still going on).")
 @click.option("--description", default="", help="What happened, in your words.")
@@ -72,30 +72,53 @@ def init(settings: Any, /, directory: Path | None, name: str | None, description
 @source_options(required=False)
 @click.option("--unsourced", is_flag=True, help="Record it without a source, on purpose (it is marked so).")
 @click.option("--id", "event_id", metavar="SLUG", help="Choose the id (default: made from the title).")
+@click.option("--allow-duplicate", is_flag=True,
+              help="Record it even if the archive holds an event with the same dates and a like title or source.")
 @click.pass_obj
-def add(settings: Any, /, title: str, date: str, end: str | None, description: str, tags: tuple[str, ...],
+def add(settings: Any, /, title: str | None, date: str | None, end: str | None, description: str, tags: tuple[str, ...],
         actors: tuple[str, ...], place: str | None, unsourced: bool, event_id: str | None,
-        **source: Any) -> None:
+        allow_duplicate: bool, **source: Any) -> None:
     """Record a new event; prints its id alone on stdout.
 
     Every event needs a source unless you say --unsourced. Dates keep the precision
-    you give them: "Oct 2023" is a month, never 1 October.
+    you give them: "Oct 2023" is a month, never 1 October. An event that looks like one
+    already recorded (dates overlapping or within a week, and a like title or the same
+    source URL) is refused with the id of the other; --allow-duplicate records it anyway.
+
+    Without TITLE, your editor ($VISUAL, $EDITOR, else vi) opens a commented TOML
+    template, filled with the options given; save an empty file to abort.
 
     \b
     Example:
       chronicle add "Presidential runoff: Noboa vs Luisa González" --date 2025-04-13 \\
         --tag elections --actor "Daniel Noboa" --actor "Luisa González" --place Ecuador \\
         --source https://responsiblestatecraft.org/plan-ecuador/ --publisher "Responsible Statecraft"
+      chronicle add --tag elections          (opens the template in your editor)
     """
     sources = [_source(**source)] if source["source_url"] else []
     if not sources and any(v for k, v in source.items() if k != "source_url"):
         from chronicle.errors import InvalidInput
 
         raise InvalidInput("source details were given without --source URL", field="--source", value=None)
-    new_id = settings.archive().add(
-        title=title, date=date, end=end, description=description, tags=tags, actors=actors,
-        place=place, sources=sources, unsourced=unsourced, event_id=event_id,
-    )
+    from chronicle.merging import add_event
+
+    fields: dict[str, Any] = {"title": title, "date": date, "end": end, "description": description, "tags": tags,
+                              "actors": actors, "place": place, "sources": sources, "unsourced": unsourced}
+    if title is None:
+        from chronicle.cli.editor import edit_in_editor
+        from chronicle.editing import new_event_text, read_new_event
+
+        archive = settings.archive()  # an archive that is not there fails before the editor opens
+        # Recorded inside the editor session: a refusal (bad date, likely duplicate) keeps the file.
+        new_id = edit_in_editor(new_event_text(**fields), lambda text: add_event(
+            archive, allow_duplicate=allow_duplicate, event_id=event_id, **read_new_event(text)), name="new")
+    else:
+        if date is None:
+            from chronicle.errors import InvalidInput
+
+            raise InvalidInput("is required with a TITLE", field="--date", value=None,
+                               accepted="a date such as 2024-01-09 or 'Oct 2023' (or no TITLE, to use your editor)")
+        new_id = add_event(settings.archive(), allow_duplicate=allow_duplicate, event_id=event_id, **fields)
     click.echo(new_id)
 
 
@@ -109,12 +132,16 @@ def add(settings: Any, /, title: str, date: str, end: str | None, description: s
 @click.option("--add-tag", multiple=True, metavar="TAG", help="Add a tag (repeatable).")
 @click.option("--remove-tag", multiple=True, metavar="TAG", help="Remove a tag (repeatable).")
 @click.option("--actor", "actors", multiple=True, metavar="NAME", help="Replace the actors with these.")
+@click.option("--add-actor", multiple=True, metavar="NAME", help="Add an actor (repeatable).")
+@click.option("--remove-actor", multiple=True, metavar="NAME",
+              help="Remove an actor (repeatable; case and accents ignored).")
 @click.option("--place", help="New place ('' removes it).")
 @click.option("--reason", required=True, help="Why it changes (kept in the history).")
 @click.pass_obj
 def revise(settings: Any, /, event_id: str, title: str | None, date: str | None, end: str | None,
            description: str | None, tags: tuple[str, ...], add_tag: tuple[str, ...],
-           remove_tag: tuple[str, ...], actors: tuple[str, ...], place: str | None, reason: str) -> None:
+           remove_tag: tuple[str, ...], actors: tuple[str, ...], add_actor: tuple[str, ...],
+           remove_actor: tuple[str, ...], place: str | None, reason: str) -> None:
     """Correct an event: appends a 'revised' record; the old version stays in the history.
 
     \b
@@ -122,13 +149,20 @@ def revise(settings: Any, /, event_id: str, title: str | None, date: str | None,
       chronicle revise noboa-takes-office --date 2023-11-23 \\
         --reason "Inauguration was 23 Nov 2023, not October"
     """
+    from chronicle.model import fold_text
+
     archive = settings.archive()
     new_tags: tuple[str, ...] | None = tags or None
     if add_tag or remove_tag:
         current = archive.get(event_id).tags
         new_tags = tuple(t for t in (*(tags or current), *add_tag) if t not in remove_tag)
+    new_actors: tuple[str, ...] | None = actors or None
+    if add_actor or remove_actor:
+        removed = {fold_text(" ".join(a.split())) for a in remove_actor}
+        current = archive.get(event_id).actors
+        new_actors = tuple(a for a in (*(actors or current), *add_actor) if fold_text(a) not in removed)
     event = archive.revise(event_id, reason=reason, title=title, date=date, end=end,
-                           description=description, tags=new_tags, actors=actors or None, place=place)
+                           description=description, tags=new_tags, actors=new_actors, place=place)
     click.echo(f"{event.id}: revision {event.revision} recorded")
 
 

@@ -82,6 +82,7 @@ _KIND_WORDS = {
     Kind.SOURCED: "Source added",
     Kind.RETRACTED: "Retracted",
     Kind.RESTORED: "Restored",
+    Kind.MERGED: "Merged into another event",
 }
 _WEB_SCHEMES = ("http://", "https://")
 

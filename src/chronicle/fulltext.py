@@ -1,0 +1,250 @@
+"""The full-text index: part of the projection, kept beside ``event_versions``.
+
+One row per event, holding the words of its *current* version (see
+:func:`chronicle.search.index_text`): written by the store's batch writer whenever an
+event's current version changes, refilled when the projection is rebuilt from the log,
+and compared with the events by ``verify``. It is keyed by the event's first sequence
+number (stable for its life, unique), so replacing an event's words is a delete and an
+insert by key.
+
+Each backend uses its own engine behind one query contract (:mod:`chronicle.search`):
+
+* SQLite: an FTS5 table, ``tokenize='unicode61 remove_diacritics 2'``, ranked by
+  ``bm25`` with the title weighing twice;
+* PostgreSQL: a table with a stored, generated ``tsvector`` (GIN index) built with the
+  ``chronicle_search`` text-search configuration — a copy of ``simple`` (no stemming,
+  no stop words, like FTS5) that also runs ``unaccent`` when the extension can be
+  installed; ranked by ``ts_rank`` with title words weighted ``A``.
+
+Both receive words already folded and split by :func:`chronicle.search.words`, so
+they index the same words; the database's own tokenizer only sees plain words.
+Like :mod:`chronicle.dialects`, this module belongs to the store: it speaks SQL.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Column, ColumnElement, Connection, MetaData, String, Table, Text, bindparam, text
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.visitors import InternalTraversal
+from sqlalchemy.types import Float, NullType
+
+from chronicle.model import Event
+from chronicle.projection import event_from_doc
+from chronicle.search import SearchQuery, index_text
+
+TABLE = "event_search"
+CONFIG = "chronicle_search"
+
+search_table = Table(
+    TABLE,
+    MetaData(),  # not the store's metadata: created by create(), per dialect
+    Column("event_id", String(100)),
+    Column("body", Text),
+    Column("title", Text),
+)
+
+_SQLITE_DDL = (
+    f"CREATE VIRTUAL TABLE {TABLE} USING fts5("
+    "event_id UNINDEXED, body, title, tokenize = 'unicode61 remove_diacritics 2')"
+)
+_PG_DDL = (
+    f"CREATE TABLE {TABLE} ("
+    " seq BIGINT PRIMARY KEY,"
+    " event_id VARCHAR(100) NOT NULL,"
+    " body TEXT NOT NULL,"
+    " title TEXT NOT NULL,"
+    f" doc tsvector GENERATED ALWAYS AS (setweight(setweight(to_tsvector('{CONFIG}', body), 'B'),"
+    f" 'A', tsvector_to_array(to_tsvector('{CONFIG}', title)))) STORED)",
+    f"CREATE INDEX ix_{TABLE}_doc ON {TABLE} USING gin (doc)",
+    f"CREATE INDEX ix_{TABLE}_event ON {TABLE} (event_id)",
+)
+
+
+def create(conn: Connection) -> None:
+    """Create the (empty) index of a new archive, or of one being upgraded."""
+    if conn.dialect.name == "sqlite":
+        conn.execute(text(_SQLITE_DDL))
+        return
+    _create_pg_config(conn)
+    for statement in _PG_DDL:
+        conn.execute(text(statement))
+
+
+def _create_pg_config(conn: Connection) -> None:
+    """``chronicle_search``: ``simple`` plus ``unaccent`` if this role may install it.
+
+    The words arrive folded already, so without ``unaccent`` results are the same; it
+    is there for text that reaches the configuration some other way (a user's SQL).
+    """
+    exists = conn.execute(text("SELECT 1 FROM pg_ts_config WHERE cfgname = :name"), {"name": CONFIG}).first()
+    if exists:
+        return
+    conn.execute(text(f"CREATE TEXT SEARCH CONFIGURATION {CONFIG} (COPY = simple)"))
+    try:
+        with conn.begin_nested():
+            conn.execute(text("CREATE EXTENSION IF NOT EXISTS unaccent"))
+            conn.execute(text(
+                f"ALTER TEXT SEARCH CONFIGURATION {CONFIG} "
+                "ALTER MAPPING FOR hword, hword_part, word WITH unaccent, simple"
+            ))
+    except Exception:  # no unaccent for this role: plain `simple` it stays
+        pass
+
+
+def _key(conn: Connection) -> str:
+    return "rowid" if conn.dialect.name == "sqlite" else "seq"
+
+
+def _rows(events: Iterable[Event]) -> list[dict[str, Any]]:
+    rows = []
+    for event in events:
+        body, title = index_text(event)
+        rows.append({"seq": event.first_seq, "event_id": event.id, "body": body, "title": title})
+    return rows
+
+
+def index(conn: Connection, events: Iterable[Event]) -> None:
+    """Make the index hold the words of these events' current versions."""
+    events = list(events)
+    rows = _rows(events)
+    if not rows:
+        return
+    key = _key(conn)
+    # An event on its first record has no words indexed yet (the common case of an import).
+    earlier = [row for row, event in zip(rows, events, strict=True) if event.revision > 1]
+    if earlier:
+        conn.execute(text(f"DELETE FROM {TABLE} WHERE {key} = :seq"), earlier)
+    conn.execute(
+        text(f"INSERT INTO {TABLE} ({key}, event_id, body, title) VALUES (:seq, :event_id, :body, :title)"),
+        rows,
+    )
+
+
+def clear(conn: Connection) -> None:
+    """Empty the index (the projection is about to be rebuilt from the log)."""
+    conn.execute(text(f"DELETE FROM {TABLE}"))
+
+
+def fill(conn: Connection, *, batch_size: int = 2000) -> int:
+    """Index every event's current version (for an archive that had no index); returns how many.
+
+    Pages through the current versions by id on the writing connection itself, so it
+    runs inside a migration's transaction.
+    """
+    page = text(
+        "SELECT event_id, doc FROM event_versions WHERE to_seq IS NULL AND event_id > :after "
+        "ORDER BY event_id LIMIT :size"
+    )
+    count, after = 0, ""
+    while rows := conn.execute(page, {"after": after, "size": batch_size}).all():
+        index(conn, [event_from_doc(json.loads(doc)) for _event_id, doc in rows])
+        count += len(rows)
+        after = rows[-1][0]
+    return count
+
+
+def mismatch(conn: Connection) -> str | None:
+    """Why the index does not hold exactly the current events' words (None: it does).
+
+    Compared as an order-independent digest of both sides, streamed: memory stays flat
+    at a million events.
+    """
+    expected = _Digest()
+    stmt = text("SELECT doc FROM event_versions WHERE to_seq IS NULL")
+    for (doc,) in conn.execution_options(yield_per=5000).execute(stmt):
+        for row in _rows([event_from_doc(json.loads(doc))]):
+            expected.add(row["seq"], row["event_id"], row["body"], row["title"])
+    found = _Digest()
+    stored = text(f"SELECT {_key(conn)}, event_id, body, title FROM {TABLE}")
+    for seq, event_id, body, title in conn.execution_options(yield_per=5000).execute(stored):
+        found.add(int(seq), event_id, body, title)
+    if found.count != expected.count:
+        return f"the search index holds {found.count} events, the projection {expected.count}"
+    if found.total != expected.total:
+        return "the search index differs from the events' current text"
+    return None
+
+
+class _Digest:
+    def __init__(self) -> None:
+        self.count = 0
+        self.total = 0
+
+    def add(self, seq: int, event_id: str, body: str, title: str) -> None:
+        digest = hashlib.blake2b(f"{seq}\x1f{event_id}\x1f{body}\x1f{title}".encode(), digest_size=16).digest()
+        self.count += 1
+        self.total = (self.total + int.from_bytes(digest)) % (1 << 128)
+
+
+# -- query elements: compiled per dialect, so the store's statements stay portable ------
+
+
+class _SearchElement(ColumnElement[Any]):
+    inherit_cache = True
+    _traverse_internals = [  # noqa: RUF012 - SQLAlchemy's cache-key declaration
+        ("fts5", InternalTraversal.dp_clauseelement), ("tsquery", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(self, query: SearchQuery) -> None:
+        self.fts5 = bindparam(None, query.fts5(), type_=String())
+        self.tsquery = bindparam(None, query.tsquery(), type_=String())
+
+
+class Matches(_SearchElement):
+    """True for the index rows that match ``query`` (needs ``event_search`` in FROM)."""
+
+    inherit_cache = True
+    # Not Boolean: SQLite would be sent ``MATCH ? = 1``, which FTS5 refuses.
+    type = NullType()
+
+
+class Score(_SearchElement):
+    """Relevance of a matching row: lower is better, on both backends (for ORDER BY)."""
+
+    inherit_cache = True
+    type = Float()
+
+
+@compiles(Matches, "sqlite")
+def _matches_sqlite(element: Matches, compiler: Any, **kwargs: Any) -> str:
+    return f"{TABLE} MATCH {compiler.process(element.fts5, **kwargs)}"
+
+
+@compiles(Matches)
+def _matches_pg(element: Matches, compiler: Any, **kwargs: Any) -> str:
+    return f"{TABLE}.doc @@ to_tsquery('{CONFIG}', {compiler.process(element.tsquery, **kwargs)})"
+
+
+@compiles(Score, "sqlite")
+def _score_sqlite(element: Score, compiler: Any, **kwargs: Any) -> str:
+    # bm25 is negative, better matches lower; columns: event_id (unindexed), body, title.
+    return f"bm25({TABLE}, 0.0, 1.0, 2.0)"
+
+
+@compiles(Score)
+def _score_pg(element: Score, compiler: Any, **kwargs: Any) -> str:
+    return f"-ts_rank({TABLE}.doc, to_tsquery('{CONFIG}', {compiler.process(element.tsquery, **kwargs)}))"
+
+
+def ranked(query: SearchQuery, *, limit: int | None = None) -> Any:
+    """A subquery of matching ``event_id`` with their ``score`` (lower is better); with
+    ``limit``, only the best that many (the engine keeps a top-k heap, no full sort)."""
+    from sqlalchemy import select
+
+    score = Score(query)
+    stmt = select(search_table.c.event_id, score.label("score")).where(Matches(query))
+    if limit is not None:
+        stmt = stmt.order_by(score).limit(limit)
+    return stmt.subquery("ranked")
+
+
+def matching_ids(query: SearchQuery) -> Any:
+    """``SELECT event_id FROM event_search WHERE <matches query>``, for an ``IN`` filter."""
+    from sqlalchemy import select
+
+    return select(search_table.c.event_id).where(Matches(query))

@@ -1,0 +1,195 @@
+"""Full-text search (issue 15): one query language, the same results on SQLite and PostgreSQL.
+
+The contract corpus below is searched on both backends through the ``archive`` fixture;
+the expected ids are written out once, so a backend that disagrees fails.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from chronicle.archive import Archive
+from chronicle.cli import main
+from chronicle.errors import InvalidInput, TamperedLog
+from chronicle.query import EventQuery
+from chronicle.search import SearchQuery, words
+
+CORPUS = [
+    # id, title, date, description, actors, tags
+    ("tv", "Gunmen storm TC Televisión in Guayaquil", "2024-01-09",
+     "Armed men took over the studio during a live broadcast.", ["TC Televisión"], ["security"]),
+    ("ruling", "Judge Amit Mehta rules Google a monopolist", "2024-08-05",
+     "The court found that Google's search engine deals were exclusionary.", ["Amit Mehta", "Google"], ["antitrust"]),
+    ("remedy", "DOJ asks for Chrome divestiture", "2024-11-20",
+     "Proposed remedies include selling the Chrome browser; the search engine market is at stake.",
+     ["Department of Justice"], ["antitrust", "remedies"]),
+    ("apple", "Google–Apple default deal examined", "2023-10-02",
+     "Testimony on the revenue share with Apple.", ["Apple", "Google"], ["antitrust"]),
+    ("noboa", "Noboa declares an internal armed conflict", "2024-01-09",
+     "Decree 111 names 22 gangs as terrorist organisations.", ["Daniel Noboa"], ["security"]),
+    ("engine", "Search engines compared", "2022",
+     "A monopoly in search? Engines and browsers compared.", [], []),
+]
+
+CONTRACT = [
+    ("television", ["tv"]),                          # accents folded in the text
+    ("TELEVISIÓN", ["tv"]),                          # … and in the query
+    ("guayaquil tc", ["tv"]),                        # AND
+    ('"search engine"', ["ruling", "remedy"]),       # a phrase, in order
+    ('"engine search"', []),
+    ("search engine", ["ruling", "remedy"]),      # whole words: "engines" is another word
+    ("chrome OR apple", ["apple", "remedy"]),        # OR
+    ("chrome OR apple -divestiture", ["apple"]),     # excluded
+    ("monopol*", ["engine", "ruling"]),              # prefix
+    ("monopol", []),                                 # whole words only
+    ("google apple", ["apple"]),                     # "Google–Apple" is two words
+    ('"google apple default"', ["apple"]),
+    ('"deal default"', []),
+    ("(armed OR gunmen) security", ["noboa", "tv"]),  # same day: by id
+    ("decree 111", ["noboa"]),
+    ("organisations -terrorist", []),
+    ("engin*", ["engine", "ruling", "remedy"]),
+]
+
+
+@pytest.fixture
+def corpus(archive: Archive) -> Archive:
+    for event_id, title, date, description, actors, tags in CORPUS:
+        archive.add(title=title, date=date, description=description, actors=actors, tags=tags,
+                    unsourced=True, event_id=event_id)
+    return archive
+
+
+def _ids(archive: Archive, search: str, **options: object) -> list[str]:
+    return [e.id for e in archive.show(EventQuery.parse(search=search, **options))]  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("search", "expected"), CONTRACT)
+def test_the_search_contract_holds_on_every_backend(corpus: Archive, search: str, expected: list[str]) -> None:
+    """Timeline order by default: the same ids, in the same order, on SQLite and PostgreSQL."""
+    assert _ids(corpus, search) == expected
+
+
+def test_relevance_puts_title_matches_first_on_every_backend(corpus: Archive) -> None:
+    # "engin*" is in the title of one event and in the description of two.
+    ranked = _ids(corpus, "engin*", sort="relevance")
+    assert ranked[0] == "engine"
+    assert sorted(ranked) == ["engine", "remedy", "ruling"]
+    assert _ids(corpus, "chrome", sort="relevance", limit=1) == ["remedy"]
+    # Other filters still apply before the ranking.
+    assert sorted(_ids(corpus, "engin*", sort="relevance", since="2024-06")) == ["remedy", "ruling"]
+    assert _ids(corpus, "google", sort="relevance", tags=["remedies"]) == []
+
+
+def test_the_index_follows_revisions_and_retractions(corpus: Archive) -> None:
+    corpus.revise("tv", reason="better title", title="Studio of TC stormed on air")
+    assert _ids(corpus, "gunmen") == []
+    assert _ids(corpus, "stormed") == ["tv"]
+    corpus.retract("tv", reason="test")
+    assert _ids(corpus, "stormed") == []
+    assert [e.id for e in corpus.show(EventQuery.parse(search="stormed", include_retracted=True))] == ["tv"]
+    corpus.verify()
+
+
+def test_text_keeps_its_substring_meaning(corpus: Archive) -> None:
+    assert [e.id for e in corpus.show(EventQuery.parse(text="monopol"))] == ["engine", "ruling"]
+
+
+@pytest.mark.parametrize(("query", "message"), [
+    ("-appeal", "needs at least one word that is not excluded"),
+    ("a OR", "has OR without a word on both sides"),
+    ("(a b", "has a '(' without a ')'"),
+    ("— –", "has no words to search for"),
+    ("-a OR b", "cannot offer an excluded word as an OR alternative"),
+])
+def test_a_bad_query_is_one_clear_line(query: str, message: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        SearchQuery.parse(query)
+    assert caught.value.describe().startswith(f"--search: {query!r}: {message}")
+
+
+def test_one_parser_compiles_for_both_engines() -> None:
+    query = SearchQuery.parse('"Search Engine" chrome OR android -appeal monopol*')
+    assert query.fts5() == '((("search engine" AND ("chrome" OR "android")) AND "monopol"*) NOT "appeal")' or \
+        query.fts5() == '(("search engine" AND ("chrome" OR "android") AND "monopol"*) NOT "appeal")'
+    assert query.tsquery() == "(('search' <-> 'engine') & ('chrome' | 'android') & 'monopol':* & !'appeal')"
+    assert words("Televisión—Guayaquil: e-mail, Straße") == ["television", "guayaquil", "e", "mail", "strasse"]
+
+
+def test_cli_search_sort_and_errors(tmp_path: Path) -> None:
+    runner = CliRunner()
+    db = f"sqlite:///{tmp_path / 'c.db'}"
+    assert runner.invoke(main, ["--db", db, "init", "--name", "c"]).exit_code == 0
+    for event_id, title, date, description, _actors, _tags in CORPUS:
+        added = runner.invoke(main, ["--db", db, "add", title, "--date", date, "--description", description,
+                                     "--unsourced", "--id", event_id])
+        assert added.exit_code == 0, added.output
+    shown = runner.invoke(main, ["--db", db, "show", "--search", "engin*", "--sort", "relevance", "--limit", "1"])
+    assert shown.exit_code == 0
+    assert shown.output.split()[1] == "engine"
+    bad = runner.invoke(main, ["--db", db, "show", "--sort", "relevance"])
+    assert bad.exit_code == 2
+    assert bad.output == "chronicle: error: --sort: 'relevance': needs --search QUERY to rank by\n"
+    as_of = runner.invoke(main, ["--db", db, "show", "--search", "engine", "--as-of", "2026-01-01T00:00Z"])
+    assert as_of.exit_code == 2 and "searches the current text only" in as_of.output
+
+
+def test_verify_finds_a_damaged_index_and_upgrade_rebuild_repairs_it(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'd.db'}"
+    archive = Archive.init(url=url, name="d")
+    archive.add(title="Gunmen storm the studio", date="2024-01-09", unsourced=True)
+    archive.add(title="Second event", date="2024-01-10", unsourced=True)
+    head = archive.verify().head_hash
+    archive.close()
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE event_search SET body = 'nothing' WHERE rowid = 1"))
+    engine.dispose()
+    runner = CliRunner()
+    broken = runner.invoke(main, ["--db", url, "verify"])
+    assert broken.exit_code == 1
+    assert "the search index differs from the events' current text" in broken.output
+    repaired = runner.invoke(main, ["--db", url, "upgrade", "--rebuild"])
+    assert repaired.exit_code == 0, repaired.output
+    verified = runner.invoke(main, ["--db", url, "verify"])
+    assert verified.output == f"ok: 2 entries, 2 events, head {head}\n"
+
+
+def test_an_upgraded_archive_is_searchable(tmp_path: Path) -> None:
+    """The schema-4 migration fills the index of an archive made before it existed."""
+    fixture = Path(__file__).resolve().parent / "fixtures" / "schema_v1" / "chronicle.db"
+    path = tmp_path / "old.db"
+    shutil.copyfile(fixture, path)
+    url = f"sqlite:///{path}"
+    runner = CliRunner()
+    assert runner.invoke(main, ["--db", url, "upgrade"]).exit_code == 0
+    archive = Archive.open(url)
+    try:
+        some = next(iter(archive.show()))
+        found = [e.id for e in archive.show(EventQuery.parse(search=f'"{some.title}"'))]
+        assert some.id in found
+        archive.verify()
+    finally:
+        archive.close()
+    assert make_url(url).database == str(path)
+
+
+def test_verify_raises_typed_error(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'e.db'}"
+    archive = Archive.init(url=url, name="e")
+    archive.add(title="One", date="2024", unsourced=True)
+    archive.close()
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM event_search"))
+    engine.dispose()
+    archive = Archive.open(url)
+    with pytest.raises(TamperedLog, match="the search index holds 0 events, the projection 1"):
+        archive.verify()
+    archive.close()

@@ -450,7 +450,7 @@ def html_datetime(value: HistDate) -> str | None:
     Qualifiers (approximate, uncertain) cannot be said there; the words say them. HTML's
     dates have years from 1 (four or more digits): a BC year, an open or set date
     (``[..-0400]``), a season or unspecified digits (``201X``) have no valid value, so the
-    ``<time>`` element is written without the attribute rather than with a wrong one.
+    date is written as words in a ``<span>`` rather than with a wrong ``datetime``.
     """
     if (value.year < 1 or value.one_of or value.open or value.season is not None
             or value.unspecified_digits or value.unspecified_month or value.unspecified_day):
@@ -620,16 +620,20 @@ def event_html(event: Event, heading: str = "h3") -> str:
 def _when_html(span: Span) -> str:
     """Cached: many events share a date (a day, a month, a year)."""
     date = _date_view(span)
-    text = f"{_time_tag(date.start)}{_esc(date.start_text)}</time>"
+    text = _time_html(date.start, date.start_text)
     if date.end_text is not None:
-        text += f" – {_time_tag(date.end)}{_esc(date.end_text)}</time>"
+        text += f" – {_time_html(date.end, date.end_text)}"
     elif date.ongoing:
         text += " – ongoing"
     return text
 
 
-def _time_tag(value: str | None) -> str:
-    return "<time>" if value is None else f'<time datetime="{_esc(value)}">'
+def _time_html(value: str | None, words: str) -> str:
+    """``<time datetime="…">words</time>``; a plain ``<span>`` when HTML has no valid
+    value (a ``<time>`` without one must hold a valid date itself, and "490 BC" is not)."""
+    if value is None:
+        return f'<span class="date">{_esc(words)}</span>'
+    return f'<time datetime="{_esc(value)}">{_esc(words)}</time>'
 
 
 def _source_html(source: Source) -> str:

@@ -282,3 +282,32 @@ def test_round_trip_keeps_bc_dates_and_bounds(bc_url: str, runner: CliRunner, tm
         assert events["far-future"]["earliest"] == "12000-01-01T00:00:00Z"
     # The re-imported archive says the same words in the same order.
     assert cli(runner, url, "show").output == cli(runner, bc_url, "show").output
+
+
+# -- the server -----------------------------------------------------------------------
+
+
+def test_server_serves_bc_events_in_every_view(bc_url: str, runner: CliRunner) -> None:
+    """The page, calendar, JSON and the corrections feed, from a real server."""
+    import requests
+
+    from chronicle.serve import build_app
+    from tests.test_serve import running
+
+    done = cli(runner, bc_url, "revise", "marathon", "--date", "-0490", "--reason", "a year earlier")
+    assert done.exit_code == 0, done.output
+    archive = Archive.open(bc_url)
+    try:
+        with running(build_app(archive)) as base:
+            answers = {path: requests.get(base + path, timeout=60)
+                       for path in ("/", "/calendar.ics", "/events.json", "/corrections.atom")}
+    finally:
+        archive.close()
+    assert {path: answer.status_code for path, answer in answers.items()} == dict.fromkeys(answers, 200)
+    assert '<span class="date">491 BC</span>' in answers["/"].text
+    assert re.findall(r"^X-CHRONICLE-DATE:(.*)\r$", answers["/calendar.ics"].text, re.MULTILINE) == [
+        "0043", "2025-04-13"]
+    served = {e["id"]: e for e in answers["/events.json"].json()["events"]}
+    assert (served["marathon"]["earliest"], served["marathon"]["display_date"]) == (
+        "-0490-01-01T00:00:00Z", "491 BC")
+    assert "491 BC" in answers["/corrections.atom"].text and "490 BC" in answers["/corrections.atom"].text

@@ -139,7 +139,7 @@ def build_environment(template_dir: Path | str | None = None) -> Environment:
         loaders.append(FileSystemLoader(str(template_dir)))
     loaders.append(PackageLoader("chronicle", "templates"))
     kind = Environment if template_dir is None else SandboxedEnvironment
-    return kind(
+    env = kind(
         loader=ChoiceLoader(loaders),
         autoescape=True,
         undefined=StrictUndefined,
@@ -148,6 +148,8 @@ def build_environment(template_dir: Path | str | None = None) -> Environment:
         keep_trailing_newline=True,
         auto_reload=False,
     )
+    env.filters["year_label"] = year_label
+    return env
 
 
 #: Where ``page.html`` outputs the timeline; the page writer copies the spool in there.
@@ -240,7 +242,7 @@ class Tally:
         """Pass ``events`` (in timeline order) through unchanged, counting them."""
         months, year_only, years, tags = self.months, self.year_only, self.years, self.tags
         last_end = None
-        last_year = 0
+        last_year = -(10**10)  # before every year, BC ones too
         for event in events:
             span = event.span
             year = _year_of(event)
@@ -262,7 +264,7 @@ class Tally:
                 elif (span.end or span.start).year >= last_year:
                     # Only a candidate in the latest year so far can end later: the exact
                     # bound (a datetime) is computed for few events.
-                    hi = span.latest
+                    hi = span.latest_instant
                     if last_end is None or hi > last_end:
                         self.last, last_end, last_year = event, hi, hi.year
             self.count += 1
@@ -280,6 +282,19 @@ class YearGroup(Generic[T]):
     dense: bool
     """Whether the year's events are grouped under month headings."""
     months: Iterator[MonthGroup[T]]
+
+    @property
+    def label(self) -> str:
+        """The year in words: ``2024``, ``AD 43``, ``490 BC``."""
+        return year_label(self.year)
+
+
+def year_label(year: int) -> str:
+    """An astronomical year as people write it: ``2024``, ``AD 43``, ``490 BC`` (0 is 1 BC).
+
+    Headings, the overview and the year list say this, never ``-489``.
+    """
+    return HistDate(year).render()
 
 
 @dataclass(frozen=True, slots=True)
@@ -316,7 +331,7 @@ def group_years(
 def _year_of(event: Event) -> int:
     """The year of the event's earliest instant (UTC), which is what timeline order sorts on."""
     start = event.span.start
-    return start.year if start.offset is None else event.span.earliest.year
+    return start.year if start.offset is None else event.span.earliest_instant.year
 
 
 def _month_of(event: Event) -> int:
@@ -324,13 +339,14 @@ def _month_of(event: Event) -> int:
     start = span.start
     if start.month is None:
         return 0
-    return start.month if start.offset is None else span.earliest.month
+    return start.month if start.offset is None else span.earliest_instant.month
 
 
 def _group_months(year: int, events: Iterator[Event], view: Callable[[Event], T],
                   anchored: bool) -> Iterator[MonthGroup[T]]:
     for month, in_month in itertools.groupby(events, key=_month_of):
-        label = f"{_MONTH_NAMES[month - 1]} {year}" if month else f"{year}, month not known"
+        words = year_label(year)
+        label = f"{_MONTH_NAMES[month - 1]} {words}" if month else f"{words}, month not known"
         anchor = f"month-{year}-{month:02d}" if anchored and month else None
         yield MonthGroup(label, anchor, map(view, in_month))
 
@@ -339,8 +355,9 @@ def _group_months(year: int, events: Iterator[Event], view: Callable[[Event], T]
 class DateView:
     """An event's time as ``<time>`` elements: precision-honest words, valid datetimes."""
 
-    start: str
-    """Valid HTML datetime value of the start: ``2024``, ``2023-10``, ``2024-01-09``…"""
+    start: str | None
+    """Valid HTML datetime value of the start: ``2024``, ``2023-10``, ``2024-01-09``…;
+    None when HTML has none (BC years, sets, unspecified digits): the words alone say it."""
     start_text: str
     end: str | None = None
     end_text: str | None = None
@@ -435,13 +452,19 @@ def _date_view(span: Span) -> DateView:
     return DateView(html_datetime(start), start_text, html_datetime(end), end_text)
 
 
-def html_datetime(value: HistDate) -> str:
-    """A valid HTML ``datetime`` value: a year, month, date, or date and time.
+def html_datetime(value: HistDate) -> str | None:
+    """A valid HTML ``datetime`` value: a year, month, date, or date and time; or None.
 
-    Qualifiers (approximate, uncertain) cannot be said there; the words say them.
+    Qualifiers (approximate, uncertain) cannot be said there; the words say them. HTML's
+    dates have years from 1 (four or more digits): a BC year, an open or set date
+    (``[..-0400]``), a season or unspecified digits (``201X``) have no valid value, so the
+    date is written as words in a ``<span>`` rather than with a wrong ``datetime``.
     """
+    if (value.year < 1 or value.one_of or value.open or value.season is not None
+            or value.unspecified_digits or value.unspecified_month or value.unspecified_day):
+        return None
     text = value.edtf.rstrip("~?%")
-    return text
+    return text[1:] if text.startswith("Y") else text
 
 
 def revised_note(history: tuple[HistoryEntry, ...]) -> str | None:
@@ -547,7 +570,7 @@ def render_timeline(years: Iterable[YearGroup[Event]]) -> Iterator[str]:
     for year in years:
         heading = "h4" if year.dense else "h3"
         anchor = f' id="{_esc(year.anchor)}"' if year.anchor else ""
-        yield f'<section class="year"{anchor} data-year="{year.year}">\n<h2>{year.year}</h2>\n'
+        yield f'<section class="year"{anchor} data-year="{year.year}">\n<h2>{year.label}</h2>\n'
         for month in year.months:
             if month.label:
                 anchor = f' id="{_esc(month.anchor)}"' if month.anchor else ""
@@ -605,12 +628,20 @@ def event_html(event: Event, heading: str = "h3") -> str:
 def _when_html(span: Span) -> str:
     """Cached: many events share a date (a day, a month, a year)."""
     date = _date_view(span)
-    text = f'<time datetime="{_esc(date.start)}">{_esc(date.start_text)}</time>'
-    if date.end:
-        text += f' – <time datetime="{_esc(date.end)}">{_esc(date.end_text or "")}</time>'
+    text = _time_html(date.start, date.start_text)
+    if date.end_text is not None:
+        text += f" – {_time_html(date.end, date.end_text)}"
     elif date.ongoing:
         text += " – ongoing"
     return text
+
+
+def _time_html(value: str | None, words: str) -> str:
+    """``<time datetime="…">words</time>``; a plain ``<span>`` when HTML has no valid
+    value (a ``<time>`` without one must hold a valid date itself, and "490 BC" is not)."""
+    if value is None:
+        return f'<span class="date">{_esc(words)}</span>'
+    return f'<time datetime="{_esc(value)}">{_esc(words)}</time>'
 
 
 def _source_html(source: Source) -> str:
@@ -667,6 +698,10 @@ class YearMark:
     count: int
     labelled: bool
 
+    @property
+    def label(self) -> str:
+        return year_label(self.year)
+
 
 @dataclass(frozen=True, slots=True)
 class Overview:
@@ -722,9 +757,9 @@ def build_overview(tally: Tally, width: int = 960, height: int = 150) -> Overvie
             for month in range(1, 13):
                 if tally.months.get((year, month)):
                     exact.append((offset[year] + month - 1, tally.months[(year, month)],
-                                  f"{_SHORT_MONTHS[month - 1]} {year}"))
+                                  f"{_SHORT_MONTHS[month - 1]} {year_label(year)}"))
         else:
-            exact.append((offset[year], tally.years[year], str(year)))
+            exact.append((offset[year], tally.years[year], year_label(year)))
     slot_year = {offset[year] + i: year for year in years for i in range(per_year)}
     peak = max([n + spread.get(slot_year[i], 0.0) for i, n, _ in exact] + list(spread.values()))
     scale = (baseline - top) / peak
@@ -736,7 +771,7 @@ def build_overview(tally: Tally, width: int = 960, height: int = 150) -> Overvie
         floor[year] = h
         bars.append(Bar(round(offset[year] * slot + gap / 2, 2), round(baseline - h, 2),
                         round(12 * slot - gap, 2), round(h, 2),
-                        f"{year}: {_count_words(tally.year_only[year])} dated only to the year", True))
+                        f"{year_label(year)}: {_count_words(tally.year_only[year])} dated only to the year", True))
     for index, n, label in exact:
         h = max(n * scale, 2.0)
         y = baseline - floor.get(slot_year[index], 0.0) - h
@@ -750,7 +785,7 @@ def build_overview(tally: Tally, width: int = 960, height: int = 150) -> Overvie
         if labelled:
             last_label = x
         marks.append(YearMark(year, round(x, 2), round(per_year * slot, 2), tally.years[year], labelled))
-    summary = f"{_count_words(tally.count)} from {years[0]} to {years[-1]}"
+    summary = f"{_count_words(tally.count)} from {year_label(years[0])} to {year_label(years[-1])}"
     if exact:
         busiest = max(exact, key=lambda c: (c[1], -c[0]))
         summary += f"; the busiest {'month' if monthly else 'year'} is {busiest[2]} ({busiest[1]:,})"

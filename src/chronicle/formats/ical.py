@@ -286,6 +286,25 @@ def _when(span: Span, policy: str) -> str:
     return text
 
 
+def ical_can_hold(span: Span) -> bool:
+    """Whether iCalendar can write ``span`` without changing its meaning.
+
+    RFC 5545 DATE and DATE-TIME values have four-digit years, 0001–9999: a BC date, a
+    year beyond 9999 or a date with no start (``[..-0400]``, ``../2019``) has no honest
+    DTSTART, so such events are left out of the calendar and counted (never moved to a
+    year the calendar can say).
+    """
+    start = span.start
+    if start.open:
+        return False
+    last = start.latest_instant if span.open_end else span.latest_instant
+    return start.earliest_instant.in_datetime_range and last.in_datetime_range
+
+
+#: The export summary's words for events :func:`ical_can_hold` refuses.
+OUT_OF_RANGE_NOTE = "dates iCalendar cannot hold: BC, after 9999 or with no start"
+
+
 def vevent(event: Event, archive_name: str, policy: str, organizer: str = "") -> str:
     """One event as a folded, CRLF-terminated VEVENT block.
 
@@ -377,16 +396,23 @@ def export_ical(
     organizer = organizer_line(ctx.name, options.get("organizer"))
     write = out.write
     write(calendar_header(ctx, policy))
-    written = skipped = 0
+    written = skipped = out_of_range = 0
     for event in events:
         if policy == "skip" and is_imprecise(event.span):
             skipped += 1
             continue
+        if not ical_can_hold(event.span):
+            out_of_range += 1
+            continue
         write(vevent(event, ctx.name, policy, organizer))
         written += 1
     write("END:VCALENDAR\r\n")
-    note = "--imprecise skip: month/year, approximate or ongoing dates" if skipped else None
-    return ExportStats(written, skipped, note)
+    notes = []
+    if skipped:
+        notes.append("--imprecise skip: month/year, approximate or ongoing dates")
+    if out_of_range:
+        notes.append(f"{out_of_range} with {OUT_OF_RANGE_NOTE}")
+    return ExportStats(written, skipped + out_of_range, "; ".join(notes) or None)
 
 
 def ical_chunks(
@@ -402,7 +428,7 @@ def ical_chunks(
     buffer = [calendar_header(ctx, policy)]
     size = 0
     for event in events:
-        if policy == "skip" and is_imprecise(event.span):
+        if (policy == "skip" and is_imprecise(event.span)) or not ical_can_hold(event.span):
             continue
         block = vevent(event, ctx.name, policy, organizer)
         buffer.append(block)

@@ -7,13 +7,13 @@ need them, so ``chronicle --help`` and ``--version`` start fast.
 from __future__ import annotations
 
 import os
-import shlex
 import sys
 from typing import Any
 
 import click
 
 from chronicle import __version__
+from chronicle.cli.settings import Settings
 from chronicle.errors import ChronicleError
 
 
@@ -31,23 +31,6 @@ class ChronicleGroup(click.Group):
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
             ctx.exit(0)
-
-
-class Settings:
-    """What the global options say; opens the archive on first use."""
-
-    def __init__(self, db: str | None, author: str | None) -> None:
-        self.db = db
-        self.author = author
-        self._archive: Any = None
-
-    def archive(self) -> Any:
-        from chronicle.archive import Archive, locate
-
-        if self._archive is None:
-            origin = "chronicle " + shlex.join(sys.argv[1:])
-            self._archive = Archive.open(locate(self.db), author=self.author, origin=origin)
-        return self._archive
 
 
 @click.group(cls=ChronicleGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -72,7 +55,7 @@ def main(ctx: click.Context, db: str | None, author: str | None) -> None:
     Check:    chronicle verify
     """
     ctx.obj = Settings(db, author)
-    ctx.call_on_close(lambda: ctx.obj._archive.close() if ctx.obj._archive is not None else None)
+    ctx.call_on_close(ctx.obj.close)
 
 
 def _register() -> None:

@@ -419,7 +419,10 @@ def init_archive(
         directory.mkdir(parents=True, exist_ok=True)
         return Archive.init(directory, name=name, description=description, author=author, origin=origin)
     if name is None:
-        name = url.rstrip("/").rsplit("/", 1)[-1].split("?", 1)[0].removesuffix(".db")
+        parts = url.split("?", 1)[0].rstrip("/").split("/")
+        # A folder's events/chronicle.db is named after the folder, as `chronicle init` names it.
+        name = parts[-3] if parts[-2:] == [ARCHIVE_DIR, ARCHIVE_FILE] and len(parts) > 2 else parts[-1]
+        name = name.removesuffix(".db")
     return Archive.init(url=url, name=name, description=description, author=author, origin=origin)
 
 

@@ -208,3 +208,48 @@ def test_a_deadlocked_writer_is_retried(archive: Archive) -> None:
     assert [r.kind.value for r in archive.log()] == ["recorded", "revised"]
     assert archive.get(event_id).date == "2024-01-08"
     assert archive.verify().entries == 2
+
+
+# Writers that all add the same title at once, as many `chronicle add`s of one story
+# would: each waits for the go file, then adds SAME_TITLE_ADDS events titled alike.
+_SAME_TITLE_WRITER = """
+import json, sys, time
+from pathlib import Path
+from chronicle.archive import Archive
+url, count, go = sys.argv[1], int(sys.argv[2]), Path(sys.argv[3])
+archive = Archive.open(url, origin="concurrency test")
+while not go.exists():
+    time.sleep(0.002)
+ids = [archive.add(title="Curfew declared", date="2024-01-09", unsourced=True) for _ in range(count)]
+archive.close()
+print(json.dumps(ids))
+"""
+SAME_TITLE_WRITERS = 6
+SAME_TITLE_ADDS = 10
+
+
+def test_many_adds_of_one_title_at_once_all_succeed(archive: Archive, tmp_path: Path) -> None:
+    """Issue 16: 2 of 60 such adds failed on PostgreSQL ("other writers kept taking the chosen id")."""
+    url = archive.store.url
+    go = tmp_path / "go"
+    env = {**os.environ, "CHRONICLE_AUTHOR": FIXED_AUTHOR}
+    writers = [
+        subprocess.Popen([sys.executable, "-c", _SAME_TITLE_WRITER, url, str(SAME_TITLE_ADDS), str(go)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        for _ in range(SAME_TITLE_WRITERS)
+    ]
+    time.sleep(1.0)  # let every interpreter start and wait at the line
+    go.touch()
+    try:
+        outcomes = [(*w.communicate(timeout=300), w.returncode) for w in writers]
+    finally:
+        for w in writers:
+            w.kill() if w.poll() is None else None
+    failed = [err.strip().splitlines()[-1] for _out, err, code in outcomes if code != 0]
+    assert failed == []
+    ids = sorted(i for out, _err, _code in outcomes for i in json.loads(out))
+    total = SAME_TITLE_WRITERS * SAME_TITLE_ADDS
+    # Every add got its own id, the next free one: none lost, none doubled.
+    assert ids == sorted(["curfew-declared", *(f"curfew-declared-{n}" for n in range(2, total + 1))])
+    assert archive.count() == total
+    assert archive.verify().entries == total

@@ -17,9 +17,11 @@ from typing import Any, TypeVar
 
 from chronicle import exporting, importing
 from chronicle.copying import CopyReport, copy_archive
-from chronicle.errors import AmbiguousId, Conflict, InvalidInput, UnknownEvent
+from chronicle.errors import AmbiguousId, InvalidInput, TamperedLog, UnknownEvent
+from chronicle.integrity import check_projection, repair_projection
 from chronicle.locating import ARCHIVE_DIR, ARCHIVE_FILE, archive_url, existing_url, locate, new_url
 from chronicle.model import (
+    AUTHOR_MAX,
     Draft,
     Event,
     EventFields,
@@ -27,6 +29,7 @@ from chronicle.model import (
     Provenance,
     Record,
     Source,
+    check_author,
     check_id,
     make_source,
     recorded_payload,
@@ -36,6 +39,9 @@ from chronicle.query import EventQuery
 from chronicle.store import AppendResult, Head, Store
 
 T = TypeVar("T")
+
+#: How many candidate ids (``slug``, ``slug-2``, …) ``add`` looks up at a time.
+_ID_BATCH = 50
 
 
 def default_author() -> str:
@@ -49,6 +55,20 @@ def default_author() -> str:
         return "unknown"
 
 
+def os_user() -> str:
+    """The operating-system user running this process, cleaned to one short line.
+
+    Recorded beside the author by the command line (see :class:`Archive`'s ``os_user``),
+    because ``--author`` is a claim anyone can make.
+    """
+    try:
+        name = getpass.getuser()
+    except Exception:
+        return "unknown"
+    cleaned = "".join(char if char.isprintable() else "?" for char in name).strip()
+    return cleaned[:AUTHOR_MAX] or "unknown"
+
+
 @dataclass(frozen=True, slots=True)
 class VerifyReport:
     entries: int
@@ -56,16 +76,39 @@ class VerifyReport:
     events: int
 
 
-class Archive:
-    """One archive, opened for a given author and origin (the command or file)."""
+@dataclass(frozen=True, slots=True)
+class RepairReport:
+    verified: VerifyReport
+    """The archive's ``verify`` after the repair."""
+    found: str | None
+    """What the first ``verify`` found wrong (None: nothing, and nothing was rebuilt)."""
+    replayed: int
+    """Log records replayed into the rebuilt event_versions table."""
 
-    def __init__(self, store: Store, *, author: str | None = None, origin: str = "chronicle") -> None:
+
+class Archive:
+    """One archive, opened for a given author and origin (the command or file).
+
+    ``os_user``, when given (the command line gives :func:`os_user`), is written into
+    the origin of every record this archive object appends — ``… (OS user alice)`` —
+    so that each record says which account ran the command, whatever ``--author``
+    claims. It goes into the origin text rather than a field of its own because the
+    log's format and every existing hash must not change; library callers that pin
+    their records byte for byte (the golden logs) leave it out.
+    """
+
+    def __init__(self, store: Store, *, author: str | None = None, origin: str = "chronicle",
+                 os_user: str | None = None) -> None:
         self.store = store
-        self.author = author or default_author()
+        self.author = check_author(author or default_author())
         self.origin = origin
+        self.os_user = os_user
 
     @classmethod
-    def open(cls, url: str, *, author: str | None = None, origin: str = "chronicle") -> Archive:
+    def open(cls, url: str, *, author: str | None = None, origin: str = "chronicle",
+             os_user: str | None = None) -> Archive:
+        if author:
+            check_author(author)  # before touching the database
         store = Store(url)
         try:
             store.check_schema(writing=False)
@@ -73,7 +116,11 @@ class Archive:
         except BaseException:
             store.close()  # no pooled connection outlives a refusal
             raise
-        return cls(store, author=author, origin=origin)
+        return cls(store, author=author, origin=origin, os_user=os_user)
+
+    def record_origin(self, origin: str) -> str:
+        """``origin`` as a record stores it: with the OS user, when this archive knows it."""
+        return origin if self.os_user is None else f"{origin} (OS user {self.os_user})"
 
     @classmethod
     def init(
@@ -233,7 +280,7 @@ class Archive:
         return self.store.query_plan(query)
 
     def _prov(self, reason: str | None = None) -> Provenance:
-        return Provenance(author=self.author, origin=self.origin, reason=reason)
+        return Provenance(author=self.author, origin=self.record_origin(self.origin), reason=reason)
 
     # -- writing -----------------------------------------------------------------
 
@@ -262,31 +309,35 @@ class Archive:
             new_id = check_id(event_id)
             if self.store.existing([new_id]):
                 raise InvalidInput("is taken by another event", field="--id", value=new_id)
-        else:
-            new_id = self._free_id(slugify(fields.title))
-        for _attempt in range(3):
-            try:
-                self.store.append([Draft(new_id, Kind.RECORDED, payload, self._prov(), fields)])
-                return new_id
-            except Conflict:
-                # Another writer took the id we chose between choosing and appending
-                # (two `add`s of one title at once): choose again. An --id the user
-                # chose is theirs, so that conflict stands.
-                if event_id is not None or not self.store.existing([new_id]):
-                    raise
-                new_id = self._free_id(slugify(fields.title))
-        raise Conflict("other writers kept taking the chosen id", field="id", value=new_id)
+            self.store.append([Draft(new_id, Kind.RECORDED, payload, self._prov(), fields)])
+            return new_id
+        return self._record_under_free_id(slugify(fields.title), payload, fields)
 
-    def _free_id(self, base: str) -> str:
-        taken = set(self.store.resolve_prefix(base))
-        if base not in taken:
-            return base
-        number = 2
-        while True:
-            candidate = f"{base}-{number}"
-            if candidate not in taken and not self.store.existing([candidate]):
-                return candidate
-            number += 1
+    def _record_under_free_id(self, base: str, payload: dict[str, Any], fields: EventFields) -> str:
+        """Record a new event under ``base``, or the first of ``base-2``, ``base-3``… that is free.
+
+        The id is chosen inside the write transaction, with the write lock held
+        (:meth:`Store.append_planned` shows the plan the stored state of each batch of
+        candidates): no other writer can take it between choosing and appending, so
+        any number of adds of one title at once all succeed, each with its own id.
+        """
+        chosen: list[str] = []
+
+        def candidates() -> Iterator[list[str]]:
+            start = 1
+            while not chosen:
+                yield [base if n == 1 else f"{base}-{n}" for n in range(start, start + _ID_BATCH)]
+                start += _ID_BATCH
+
+        def plan(batch: Sequence[str], existing: dict[str, Event]) -> list[Draft]:
+            free = next((candidate for candidate in batch if candidate not in existing), None)
+            if free is None:
+                return []
+            chosen.append(free)
+            return [Draft(free, Kind.RECORDED, payload, self._prov(), fields)]
+
+        self.store.append_planned(candidates(), plan, key=lambda candidate: candidate)
+        return chosen[0]
 
     def revise(self, ref: str, *, reason: str, **changes: Any) -> Event:
         """Change some fields of an event; only the fields that really change are recorded."""
@@ -365,8 +416,23 @@ class Archive:
         return self.store.head()
 
     def verify(self, *, progress: Callable[[int], None] | None = None) -> VerifyReport:
+        """Check the log's chain, then every projected column against a replay of the log."""
         head = self.store.verify(progress=progress)
+        check_projection(self.store)
         return VerifyReport(head.count, head.hash, self.store.count(EventQuery(include_retracted=True)))
+
+    def repair(self) -> RepairReport:
+        """Rebuild the derived tables from the log if ``verify`` finds them wrong, then verify.
+
+        Only event_versions is rebuilt; the log is never changed. A damaged log still
+        fails the final ``verify`` (a :class:`~chronicle.errors.TamperedLog`).
+        """
+        try:
+            return RepairReport(self.verify(), None, 0)
+        except TamperedLog as error:
+            found = error.describe()
+        replayed = repair_projection(self.store)
+        return RepairReport(self.verify(), found, replayed)
 
 
 def require_reason(reason: str | None) -> str:
@@ -427,6 +493,7 @@ def init_archive(
 
 
 __all__ = [
-    "ARCHIVE_DIR", "ARCHIVE_FILE", "Archive", "VerifyReport", "archive_url", "as_sources", "default_author",
-    "init_archive", "locate", "names", "open_archive", "recorded_payload", "require_reason",
+    "ARCHIVE_DIR", "ARCHIVE_FILE", "Archive", "RepairReport", "VerifyReport", "archive_url", "as_sources",
+    "default_author", "init_archive", "locate", "names", "open_archive", "os_user", "recorded_payload",
+    "require_reason",
 ]

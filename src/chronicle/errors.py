@@ -95,6 +95,19 @@ class TamperedLog(ChronicleError):
         super().__init__(message)
 
 
+class ProjectionMismatch(TamperedLog):
+    """A version row of the projection that a replay of the log does not give.
+
+    Names the event and, when a row exists but differs, the column; ``verify --repair``
+    rebuilds the projection from the log.
+    """
+
+    def __init__(self, message: str, *, event_id: str, column: str | None, seq: int | None) -> None:
+        self.event_id = event_id
+        self.column = column
+        super().__init__(message, seq=seq)
+
+
 class SchemaMismatch(ChronicleError):
     """The archive's schema is older or newer than this chronicle understands."""
 

@@ -13,7 +13,7 @@ decides, against the archive's state inside the write transaction, what that mea
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import islice
@@ -23,7 +23,7 @@ from typing import Any, Protocol
 from chronicle.errors import ChronicleError, InvalidInput
 from chronicle.formats import import_format, importer, log_reader
 from chronicle.incoming import FileVersion, ImportItems, Incoming, Revision, reject_unknown_keys
-from chronicle.model import Draft, Event, Kind, Provenance, Record, check_id
+from chronicle.model import Draft, Event, Kind, Provenance, Record, check_author, check_id
 from chronicle.projection import apply
 from chronicle.store import AppendResult, Head
 
@@ -41,6 +41,10 @@ class ImportTarget(Protocol):
     def author(self) -> str: ...
 
     def head(self) -> Head: ...
+
+    def record_origin(self, origin: str) -> str: ...
+
+    def log(self, *, after: int = 0, limit: int | None = None) -> Iterator[Record]: ...
 
     def append_planned(
         self,
@@ -293,7 +297,7 @@ def _place(item: Incoming) -> tuple[int | str, str]:
 
 def _plan_item(item: Incoming, current: Event | None, default_author: str, origin: str) -> Iterator[Draft]:
     check_id(item.event_id, field="id")
-    author = item.author or default_author
+    author = check_author(item.author, field="author") if item.author else default_author
     if item.row is not None:
         origin = f"{origin} row {item.row}"
     if current is None:
@@ -319,7 +323,8 @@ def _plan_item(item: Incoming, current: Event | None, default_author: str, origi
 
 
 def _revision_drafts(event_id: str, revision: Revision, author: str, origin: str) -> Iterator[Draft]:
-    prov = Provenance(revision.author or author, origin, revision.reason)
+    prov = Provenance(check_author(revision.author, field="author") if revision.author else author,
+                      origin, revision.reason)
     for source in revision.sources:
         yield Draft(event_id, Kind.SOURCED, {"source": source.to_dict()}, prov)
     if revision.changes:
@@ -357,9 +362,17 @@ def import_file(
     if not path.is_file():
         raise InvalidInput("does not exist or is not a file", field="file", value=str(path))
     shown = label or str(path)
-    origin = file_origin(shown, sha256_file(path))
+    origin = archive.record_origin(file_origin(shown, sha256_file(path)))
     if fmt == "jsonl":
-        result = archive.append_records(log_reader(fmt)(path, archive.head()))
+        head = archive.head()
+        # The archive's own records, compared with the backup's first ones; closed here
+        # (not whenever collected) when a difference stops the replay early.
+        stored = archive.log(limit=head.count)
+        try:
+            result = archive.append_records(log_reader(fmt)(path, head, stored))
+        finally:
+            if isinstance(stored, Generator):
+                stored.close()
         return ImportReport(shown, result.count, result.count, 0, 0, 0, log_backup=True)
     options = dict(options or {})
     if fmt != "ics" and (options.get("recurrences") not in (None, "first") or options.get("window")):

@@ -147,6 +147,37 @@ def check_id(event_id: str, *, field: str = "--id") -> str:
     return event_id
 
 
+#: The longest author name a record accepts (``--author``, ``CHRONICLE_AUTHOR``, an import's author).
+AUTHOR_MAX = 200
+
+
+def check_author(author: str, *, field: str = "--author") -> str:
+    """The author name, stripped: one line of at most :data:`AUTHOR_MAX` printable characters.
+
+    An author is printed in ``chronicle log`` and ``history`` one record per line: a
+    newline or other control character in it would forge lines there, and a
+    100,000-character name is no name.
+    """
+    name = author.strip()
+    if not name:
+        raise InvalidInput("is empty", field=field, value=author, accepted="a name, e.g. 'Ana Pérez'")
+    if any(unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp") and char not in _JOINERS for char in name):
+        raise InvalidInput("contains a line break or control character", field=field, value=_clip(name),
+                           accepted=f"one line of at most {AUTHOR_MAX} printable characters")
+    if len(name) > AUTHOR_MAX:
+        raise InvalidInput(f"is {len(name)} characters long", field=field, value=_clip(name),
+                           accepted=f"one line of at most {AUTHOR_MAX} printable characters")
+    return name
+
+
+#: Format characters that names in some scripts need (Persian, Indic): zero-width (non-)joiner.
+_JOINERS = frozenset("\u200c\u200d")
+
+
+def _clip(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def slugify(text: str, *, limit: int = 60) -> str:
     """A readable id from a title: ASCII, lower case, hyphens."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()

@@ -39,7 +39,9 @@ class ChronicleGroup(click.Group):
               help="Archive database URL (sqlite:///… or postgresql+psycopg://…). "
                    "Default: the nearest events/chronicle.db in this or a parent directory. [env: CHRONICLE_DB]")
 @click.option("--author", envvar="CHRONICLE_AUTHOR", metavar="NAME",
-              help="Who is recording, for the provenance of every record. [env: CHRONICLE_AUTHOR; default: your OS user]")
+              help="Who is recording, for the provenance of every record: one line, at most 200 characters. "
+                   "Each record also notes the OS user who ran the command. "
+                   "[env: CHRONICLE_AUTHOR; default: your OS user]")
 @click.pass_context
 def main(ctx: click.Context, db: str | None, author: str | None) -> None:
     """chronicle — an append-only, sourced timeline archive.

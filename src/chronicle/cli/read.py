@@ -124,17 +124,30 @@ def log(settings: Settings, /, after: int, limit: int | None, fmt: str) -> None:
 
 
 @click.command()
+@click.option("--repair", is_flag=True,
+              help="Rebuild the derived tables (event_versions) from the log if they differ from it.")
 @click.pass_obj
-def verify(settings: Settings) -> None:
-    """Check the hash chain and that the projections equal a replay of the log.
+def verify(settings: Settings, repair: bool) -> None:
+    """Check the hash chain and that every projected column equals a replay of the log.
 
     Prints one line (entries, events, the head hash) and exits 0; or names the first
-    bad sequence number and exits 1.
+    bad sequence number (and, for the projection, the event and column) and exits 1.
+
+    With --repair, a projection that differs from the log is thrown away and rebuilt
+    from the log, then verified again. The log itself is never changed: a damaged
+    log still fails, and only a backup can replace it.
     """
     from chronicle.cli.progress import Progress
 
-    with Progress("verified", "records") as progress:
-        report = settings.archive().verify(progress=progress)
+    if repair:
+        fixed = settings.archive().repair()
+        if fixed.found is not None:
+            click.echo(f"found: {fixed.found}")
+            click.echo(f"rebuilt event_versions from the log: {fixed.replayed} records replayed")
+        report = fixed.verified
+    else:
+        with Progress("verified", "records") as progress:
+            report = settings.archive().verify(progress=progress)
     click.echo(f"ok: {report.entries} entries, {report.events} events, head {report.head_hash}")
 
 

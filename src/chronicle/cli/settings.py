@@ -22,11 +22,12 @@ class Settings:
 
     def archive(self) -> Archive:
         """The archive ``--db`` names (else the nearest one), opened for this command."""
-        from chronicle.archive import Archive, locate
+        from chronicle.archive import Archive, locate, os_user
 
         if self._archive is None:
             origin = "chronicle " + shlex.join(sys.argv[1:])
-            self._archive = Archive.open(locate(self.db), author=self.author, origin=origin)
+            self._archive = Archive.open(locate(self.db), author=self.author, origin=origin,
+                                         os_user=os_user())
         return self._archive
 
     def close(self) -> None:

@@ -104,7 +104,7 @@ def importer(fmt: str) -> Importer:
     return _load(IMPORTERS, fmt, "import")  # type: ignore[no-any-return]
 
 
-def log_reader(fmt: str) -> Callable[[Path, Any], Iterator[Record]]:
+def log_reader(fmt: str) -> Callable[[Path, Any, Iterable[Record]], Iterator[Record]]:
     return _load(LOG_READERS, fmt, "import")  # type: ignore[no-any-return]
 
 

@@ -7,8 +7,9 @@ One line per record, oldest first, each the canonical JSON of
 ``chronicle import backup.jsonl`` replays it with
 :meth:`chronicle.store.Store.append_records`, which checks every link and hash; the
 rebuilt archive verifies with the same head hash. Replaying into the archive the backup
-came from (or a copy of it) skips the records it already has — after checking that the
-archive's head is in the backup — and appends only the newer ones.
+came from (or a copy of it) skips the records it already has — after checking that each
+of them is byte-identical to the archive's record of the same number — and appends only
+the newer ones.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
-from chronicle.errors import InvalidInput
+from chronicle.errors import InvalidInput, TamperedLog
 from chronicle.formats import ExportContext, ExportStats
 from chronicle.model import Kind, Record, canonical_json
 from chronicle.store import Head
@@ -83,31 +84,72 @@ def _record(line: str, where: str) -> Record:
     )
 
 
-def continuing(records: Iterable[Record], head: Head) -> Iterator[Record]:
-    """The records after ``head``, once the backup is shown to contain ``head`` itself.
+def continuing(records: Iterable[Record], head: Head, stored: Iterable[Record] = ()) -> Iterator[Record]:
+    """The records after ``head``, once the backup is shown to hold the archive's records.
 
     Into an empty archive that is every record; into the archive the backup was taken
     from, only what it does not have yet (so replaying the same backup adds nothing).
+    ``stored`` is the archive's own log up to ``head`` (in sequence order): every
+    record the backup and the archive share must be byte-identical (the same
+    canonical JSON, hashes included), or the replay stops at the first that differs —
+    before anything is written. A backup edited and re-hashed by hand cannot slip in
+    behind an unchanged head that way.
     """
+    ours = iter(stored)
+    # The first shared record that differs. Reported once the head is reached: a backup
+    # whose head differs too is another archive's, a clearer thing to say.
+    differs: TamperedLog | None = None
     for record in records:
+        if record.seq <= head.count and differs is None:
+            differs = _differs_from_stored(record, ours)
         if record.seq < head.count:
             continue
         if record.seq == head.count:
             if record.hash != head.hash:
+                first = record.seq if differs is None or differs.seq is None else differs.seq
                 raise InvalidInput(
-                    f"is not a backup of this archive: its record {record.seq} differs from the archive's",
+                    f"is not a backup of this archive: its record {record.seq} differs from the archive's"
+                    + (f" (the first that differs is record {first})" if first != record.seq else ""),
                     field="file", value=record.hash[:12],
                     accepted="a backup of this archive, or an empty archive to replay it into",
                 )
+            if differs is not None:
+                raise differs
             continue
+        if differs is not None:
+            raise differs
         if head.count and record.seq == head.count + 1 and record.prev_hash != head.hash:
             raise InvalidInput("does not continue this archive's log", field="file", value=record.seq)
         yield record
+    if differs is not None:
+        raise differs
 
 
-def read_backup(path: Path, head: Head) -> Iterator[Record]:
-    """The records of the backup at ``path`` that continue an archive whose head is ``head``."""
-    return continuing(read_log(path), head)
+def _differs_from_stored(record: Record, stored: Iterator[Record]) -> TamperedLog | None:
+    """Why a backup record is not, byte for byte, the archive's record of its number (None: it is)."""
+    ours = next(stored, None)
+    if ours is None:
+        return None  # no stored log given: only the head is compared
+    if ours.seq != record.seq:
+        first = min(ours.seq, record.seq)
+        return TamperedLog(
+            f"record {first}: the backup and the archive differ (the backup has record {record.seq} "
+            f"where the archive has {ours.seq}); nothing was imported", seq=first,
+        )
+    if canonical_json(record.to_dict()) != canonical_json(ours.to_dict()):
+        return TamperedLog(
+            f"record {record.seq}: the backup's record differs from the archive's "
+            "(one of them was altered); nothing was imported", seq=record.seq,
+        )
+    return None
+
+
+def read_backup(path: Path, head: Head, stored: Iterable[Record] = ()) -> Iterator[Record]:
+    """The records of the backup at ``path`` that continue an archive whose head is ``head``.
+
+    ``stored``: the archive's log up to ``head``, compared record by record with the backup.
+    """
+    return continuing(read_log(path), head, stored)
 
 
 def _short(text: str, limit: int = 80) -> str:

@@ -400,15 +400,8 @@ def op_show_limit(paths: Paths) -> dict[str, Any]:
 
 def query_plan(archive: Any, query: Any) -> list[str]:
     """SQLite's EXPLAIN QUERY PLAN of the statement behind ``archive.show(query)``."""
-    from sqlalchemy import text
-
-    from chronicle.store import _events_statement
-
-    statement = _events_statement(query)
-    with archive.store.engine.connect() as conn:
-        compiled = statement.compile(conn, compile_kwargs={"literal_binds": True})
-        rows = conn.execute(text("EXPLAIN QUERY PLAN " + str(compiled))).all()
-    return [str(row[-1]) for row in rows]
+    plan: list[str] = archive.query_plan(query)
+    return plan
 
 
 def op_show_limit_sqlite3(paths: Paths) -> dict[str, Any]:

@@ -255,7 +255,7 @@ def test_the_installed_entry_point(seeded_dir: Path) -> None:
 def test_two_adds_at_the_same_moment(seeded_dir: Path) -> None:
     exe = installed_chronicle()
     procs = [
-        subprocess.Popen([exe, "add", f"Simultaneous {n}", "--date", "2025", "--source", SRC],
+        subprocess.Popen([exe, "add", f"Simultaneous {n}", "--date", "2025", "--source", SRC, "--allow-duplicate"],
                          cwd=seeded_dir, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for n in range(4)
     ]

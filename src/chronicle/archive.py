@@ -6,16 +6,21 @@ The CLI, the tests and any other program use this same API. Every change becomes
 
 from __future__ import annotations
 
+import datetime as dt
 import getpass
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from chronicle.errors import AmbiguousId, ArchiveNotFound, InvalidInput, TamperedLog, UnknownEvent
+from chronicle import exporting, importing
+from chronicle.copying import CopyReport, copy_archive
+from chronicle.errors import AmbiguousId, InvalidInput, TamperedLog, UnknownEvent
 from chronicle.ids import id_from_title
 from chronicle.integrity import check_projection, repair_projection
+from chronicle.locating import ARCHIVE_DIR, ARCHIVE_FILE, archive_url, existing_url, locate, new_url
 from chronicle.model import (
     AUTHOR_MAX,
     Draft,
@@ -27,14 +32,14 @@ from chronicle.model import (
     Source,
     check_author,
     check_id,
+    make_source,
     recorded_payload,
     slugify,
 )
 from chronicle.query import EventQuery
 from chronicle.store import AppendResult, Head, Store
 
-ARCHIVE_DIR = "events"
-ARCHIVE_FILE = "chronicle.db"
+T = TypeVar("T")
 
 #: How many candidate ids (``slug``, ``slug-2``, …) ``add`` looks up at a time.
 _ID_BATCH = 50
@@ -63,28 +68,6 @@ def os_user() -> str:
         return "unknown"
     cleaned = "".join(char if char.isprintable() else "?" for char in name).strip()
     return cleaned[:AUTHOR_MAX] or "unknown"
-
-
-def archive_url(directory: Path) -> str:
-    return f"sqlite:///{(directory / ARCHIVE_DIR / ARCHIVE_FILE).resolve()}"
-
-
-def locate(db: str | None, cwd: Path | None = None) -> str:
-    """Find the archive like git finds a repository.
-
-    ``--db URL`` / ``CHRONICLE_DB`` first; else the nearest ``events/chronicle.db`` in
-    this directory or a parent.
-    """
-    if db:
-        return db
-    start = (cwd or Path.cwd()).resolve()
-    for directory in (start, *start.parents):
-        if (directory / ARCHIVE_DIR / ARCHIVE_FILE).is_file():
-            return archive_url(directory)
-    raise ArchiveNotFound(
-        f"no archive in {start} or any parent directory; create one with "
-        "`chronicle init` or point to one with --db URL / CHRONICLE_DB"
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +156,130 @@ class Archive:
     def description(self) -> str:
         return self.store.meta().get("description", "")
 
+    # -- the Python API's conveniences (docs/python-api.md) --------------------------
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    @property
+    def url(self) -> str:
+        """The database URL this archive is stored at."""
+        return self.store.url
+
+    def events(
+        self,
+        *,
+        since: str | None = None,
+        until: str | None = None,
+        tags: Names = (),
+        actors: Names = (),
+        text: str | None = None,
+        as_of: str | None = None,
+        include_retracted: bool = False,
+        limit: int | None = None,
+    ) -> Iterator[Event]:
+        """Events in timeline order, streamed; the filters of ``chronicle show`` (dates
+        as it accepts them: ``2023``, ``Oct 2023``, ``2024-01-09``), all combined."""
+        return self.show(EventQuery.parse(
+            since=since, until=until, tags=names(tags), actors=names(actors), text=text,
+            as_of=as_of, include_retracted=include_retracted, limit=limit,
+        ))
+
+    def event(self, ref: str, *, as_of: str | None = None) -> Event:
+        """One event (by id or unique id prefix), as it stands now or stood ``as_of``."""
+        return self.get(ref, as_of=as_of)
+
+    def import_file(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        format: str | None = None,
+        preset: str | None = None,
+        mapping: Mapping[str, str] | None = None,
+        mapping_file: str | os.PathLike[str] | None = None,
+        skip_invalid: bool = False,
+        rejects: str | os.PathLike[str] | None = None,
+        recurrences: str = "first",
+        window: tuple[dt.date, dt.date] | None = None,
+        duplicates: str = "error",
+        force: bool = False,
+        progress: Callable[[int], None] | None = None,
+    ) -> importing.ImportReport:
+        """Import one file, all or nothing, as ``chronicle import`` does; ``mapping``
+        is ``{field: column}`` (``--map``)."""
+        if skip_invalid and rejects is None:
+            raise InvalidInput("needs rejects= a path to say what was left out", field="skip_invalid", value=True)
+        options = {
+            "preset": preset, "map": [f"{name}={column}" for name, column in (mapping or {}).items()],
+            "mapping_file": Path(mapping_file) if mapping_file is not None else None,
+            "skip_invalid": skip_invalid, "rejects": Path(rejects) if rejects is not None else None,
+            "recurrences": recurrences, "window": window,
+        }
+        return importing.import_file(self, Path(path), fmt=format, options=options, progress=progress,
+                                     duplicates=duplicates, force=force)
+
+    def export(
+        self,
+        format: str,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        since: str | None = None,
+        until: str | None = None,
+        tags: Names = (),
+        actors: Names = (),
+        text: str | None = None,
+        as_of: str | None = None,
+        include_retracted: bool | None = None,
+        limit: int | None = None,
+        **options: Any,
+    ) -> exporting.ExportResult:
+        """Write the events (``jsonl``: the whole log) as ``format`` to ``path`` (``-``:
+        stdout; None: ``exports/<name>.<ext>``), as ``chronicle export`` does.
+
+        ``options`` are the format's: ``imprecise``, ``template_dir``, ``excel``, ``raw``,
+        ``sources_file``. An ``ics`` export keeps retracted events (as cancelled) unless
+        ``include_retracted=False``; the others leave them out unless it is True.
+        """
+        if include_retracted is None:
+            include_retracted = format == "ics"
+        query = EventQuery.parse(
+            since=since, until=until, tags=names(tags), actors=names(actors), text=text,
+            as_of=as_of, include_retracted=include_retracted, limit=limit,
+        )
+        return exporting.export(self, format, query, os.fspath(path) if path is not None else None, options)
+
+    def copy_to(self, target: str, *, progress: Callable[[int], None] | None = None) -> CopyReport:
+        """Copy the whole log (and name, description) to another database or folder."""
+        return copy_archive(self.store, target, progress=progress)
+
+    def append_planned(
+        self,
+        chunks: Iterable[Sequence[T]],
+        plan: Callable[[Sequence[T], dict[str, Event]], Iterable[Draft]],
+        *,
+        key: Callable[[T], str],
+        now: Callable[[], datetime] | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> AppendResult:
+        """Append what ``plan`` makes of each chunk, given the chunk's events as they
+        stand, in one transaction (what an import does)."""
+        return self.store.append_planned(chunks, plan, key=key, now=now, progress=progress)
+
+    def append_records(self, records: Iterable[Record]) -> AppendResult:
+        """Continue the log with finished records (a backup's, a copy's), each checked."""
+        return self.store.append_records(records)
+
+    def event_docs(self, query: EventQuery = EventQuery()) -> Iterator[str]:
+        """The stored JSON of the events ``query`` selects, for exporters that want speed."""
+        return self.store.event_docs(query)
+
+    def query_plan(self, query: EventQuery = EventQuery()) -> list[str]:
+        """How the database runs ``query`` (for benchmarks)."""
+        return self.store.query_plan(query)
+
     def _prov(self, reason: str | None = None) -> Provenance:
         return Provenance(author=self.author, origin=self.record_origin(self.origin), reason=reason)
 
@@ -180,22 +287,23 @@ class Archive:
 
     def add(
         self,
-        *,
         title: str,
+        *,
         date: str,
         end: str | None = None,
         description: str = "",
-        tags: tuple[str, ...] | list[str] = (),
-        actors: tuple[str, ...] | list[str] = (),
+        tags: Names = (),
+        actors: Names = (),
         place: str | None = None,
-        sources: tuple[Source, ...] | list[Source] = (),
+        sources: Sources = (),
         unsourced: bool = False,
         event_id: str | None = None,
     ) -> str:
-        """Record a new event; returns its id. A source is required unless ``unsourced``."""
+        """Record a new event; returns its id. A source (a URL or a :class:`Source`) is
+        required unless ``unsourced``; dates take every form ``chronicle add`` takes."""
         fields = EventFields.parse(
-            title=title, date=date, end=end, description=description, tags=tags,
-            actors=actors, place=place, sources=sources, unsourced=unsourced,
+            title=title, date=date, end=end, description=description, tags=names(tags),
+            actors=names(actors), place=place, sources=as_sources(sources), unsourced=unsourced,
         )
         payload = fields.payload()
         if event_id is not None:
@@ -285,6 +393,10 @@ class Archive:
             raise AmbiguousId(f"matches several events: {shown}", field="id", value=ref, accepted="a longer prefix")
         return matches[0]
 
+    def stored_event(self, event_id: str) -> Event | None:
+        """The event stored under exactly ``event_id`` (a merged duplicate as itself), or None."""
+        return self.store.event(event_id)
+
     def get(self, ref: str, *, as_of: str | None = None, include_retracted: bool = True) -> Event:
         """The event ``ref`` names; a merged duplicate's id gives the event it was merged into."""
         event_id = self.resolve(ref)
@@ -340,7 +452,58 @@ def require_reason(reason: str | None) -> str:
     return text
 
 
+Names = tuple[str, ...] | list[str] | str
+"""Tags or actors: several, or one as a plain string."""
+Sources = Sequence[Source | str] | Source | str
+"""Sources: several, or one; each a :class:`Source` or just its URL."""
+
+
+def names(value: Names) -> tuple[str, ...]:
+    """One name or several, as a tuple (a plain string is one name, not its letters)."""
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def as_sources(value: Sources) -> tuple[Source, ...]:
+    """Sources given as :class:`Source` values or URLs, as :class:`Source` values."""
+    items = (value,) if isinstance(value, (str, Source)) else tuple(value)
+    return tuple(item if isinstance(item, Source) else make_source(item) for item in items)
+
+
+def open_archive(
+    path_or_url: str | os.PathLike[str] | None = None, *, author: str | None = None, origin: str = "python",
+) -> Archive:
+    """``chronicle.open``: the archive at a URL, in a folder (the nearest
+    ``events/chronicle.db`` in it or a parent, as the CLI finds one) or an archive file;
+    None: ``CHRONICLE_DB``, else the nearest one from the current folder."""
+    url = locate(os.environ.get("CHRONICLE_DB")) if path_or_url is None else existing_url(path_or_url)
+    return Archive.open(url, author=author, origin=origin)
+
+
+def init_archive(
+    path_or_url: str | os.PathLike[str],
+    *,
+    name: str | None = None,
+    description: str = "",
+    author: str | None = None,
+    origin: str = "python",
+) -> Archive:
+    """``chronicle.init``: create an archive in a folder (under ``events/``, beside an
+    ``exports/`` folder) or at a database URL. ``name`` defaults to the folder's name
+    (for a URL: the database's)."""
+    url, directory = new_url(path_or_url)
+    if directory is not None:
+        directory.mkdir(parents=True, exist_ok=True)
+        return Archive.init(directory, name=name, description=description, author=author, origin=origin)
+    if name is None:
+        parts = url.split("?", 1)[0].rstrip("/").split("/")
+        # A folder's events/chronicle.db is named after the folder, as `chronicle init` names it.
+        name = parts[-3] if parts[-2:] == [ARCHIVE_DIR, ARCHIVE_FILE] and len(parts) > 2 else parts[-1]
+        name = name.removesuffix(".db")
+    return Archive.init(url=url, name=name, description=description, author=author, origin=origin)
+
+
 __all__ = [
-    "ARCHIVE_DIR", "ARCHIVE_FILE", "Archive", "RepairReport", "VerifyReport", "archive_url", "default_author", "locate",
-    "os_user", "recorded_payload", "require_reason",
+    "ARCHIVE_DIR", "ARCHIVE_FILE", "Archive", "RepairReport", "VerifyReport", "archive_url", "as_sources",
+    "default_author", "init_archive", "locate", "names", "open_archive", "os_user", "recorded_payload",
+    "require_reason",
 ]

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from chronicle import dialects
-from chronicle.archive import archive_url
 from chronicle.errors import ArchiveExists, ArchiveNotFound, InvalidInput
+from chronicle.locating import archive_url
 from chronicle.model import Record
 from chronicle.store import Head, Store
 

@@ -11,14 +11,39 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 
-from chronicle import __version__
-from chronicle.archive import Archive
+from chronicle import __version__, dialects
 from chronicle.atomicfile import atomic_text
 from chronicle.formats import EXTENSIONS, ExportContext, ExportStats, exporter
 from chronicle.formats.controls import ControlFree
+from chronicle.model import Event, Record
 from chronicle.query import EventQuery
+from chronicle.store import Head
+
+
+class ExportSource(Protocol):
+    """What an export reads of an archive; :class:`chronicle.archive.Archive` is one
+    (this module is below the archive service, so it names no class of it)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def description(self) -> str: ...
+
+    @property
+    def url(self) -> str: ...
+
+    def head(self) -> Head: ...
+
+    def count(self, query: EventQuery = ...) -> int: ...
+
+    def show(self, query: EventQuery = ...) -> Iterator[Event]: ...
+
+    def event_docs(self, query: EventQuery = ...) -> Iterator[str]: ...
+
+    def log(self, *, after: int = 0, limit: int | None = None) -> Iterator[Record]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,20 +53,18 @@ class ExportResult:
     stats: ExportStats
 
 
-def default_path(archive: Archive, fmt: str, root: Path | None = None) -> Path:
+def default_path(archive: ExportSource, fmt: str, root: Path | None = None) -> Path:
     """``exports/<archive-name>.<ext>`` beside the archive's ``events/`` folder."""
     base = root or _archive_root(archive) or Path.cwd()
     return base / "exports" / f"{archive.name}.{EXTENSIONS[fmt]}"
 
 
-def _archive_root(archive: Archive) -> Path | None:
-    from chronicle.dialects import sqlite_path
-
-    path = sqlite_path(archive.store.url)
+def _archive_root(archive: ExportSource) -> Path | None:
+    path = dialects.sqlite_path(archive.url)
     return path.parent.parent if path is not None else None
 
 
-def context(archive: Archive, query: EventQuery) -> ExportContext:
+def context(archive: ExportSource, query: EventQuery) -> ExportContext:
     head = archive.head()
     return ExportContext(
         name=archive.name,
@@ -56,7 +79,7 @@ def context(archive: Archive, query: EventQuery) -> ExportContext:
 
 
 def export(
-    archive: Archive,
+    archive: ExportSource,
     fmt: str,
     query: EventQuery,
     output: str | None = None,
@@ -74,7 +97,7 @@ def export(
             # Rows straight from the stored documents: same bytes as from Events, ~2× faster.
             from chronicle.formats.csv_format import export_csv_docs
 
-            stats = export_csv_docs(archive.store.event_docs(query), out, context(archive, query), options)
+            stats = export_csv_docs(archive.event_docs(query), out, context(archive, query), options)
         else:
             write = exporter(fmt)
             # A page people open: no NUL or escape sequence from the archive reaches it.

@@ -92,4 +92,4 @@ def count_facet(docs: Iterable[str], facet: str) -> list[FacetValue]:
 
 def facet_counts(archive: Archive, facet: str, query: EventQuery = EventQuery()) -> list[FacetValue]:
     """The values of ``facet`` among the events ``query`` selects, with their counts."""
-    return count_facet(archive.store.event_docs(query), facet)
+    return count_facet(archive.event_docs(query), facet)

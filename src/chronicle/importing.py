@@ -18,20 +18,45 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from chronicle.archive import Archive
 from chronicle.errors import ChronicleError, InvalidInput
 from chronicle.formats import import_format, importer, log_reader
 from chronicle.incoming import FileVersion, ImportItems, Incoming, Revision, reject_unknown_keys
 from chronicle.model import Draft, Event, Kind, Provenance, Record, check_author, check_id
 from chronicle.projection import apply
-from chronicle.store import AppendResult
+from chronicle.store import AppendResult, Head
 
 __all__ = [
-    "DUPLICATE_POLICIES", "Duplicate", "DuplicateKeys", "FileVersion", "ImportReport", "Incoming", "Older",
+    "DUPLICATE_POLICIES", "Duplicate", "DuplicateKeys", "FileVersion", "ImportReport", "ImportTarget", "Incoming", "Older",
     "Revision", "import_file", "import_items", "reject_unknown_keys",
 ]
+
+
+class ImportTarget(Protocol):
+    """What an import needs of an archive; :class:`chronicle.archive.Archive` is one
+    (this module is below the archive service, so it names no class of it)."""
+
+    @property
+    def author(self) -> str: ...
+
+    def head(self) -> Head: ...
+
+    def record_origin(self, origin: str) -> str: ...
+
+    def log(self, *, after: int = 0, limit: int | None = None) -> Iterator[Record]: ...
+
+    def append_planned(
+        self,
+        chunks: Iterable[Sequence[Incoming]],
+        plan: Callable[[Sequence[Incoming], dict[str, Event]], Iterable[Draft]],
+        *,
+        key: Callable[[Incoming], str],
+        now: Callable[[], datetime] | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> AppendResult: ...
+
+    def append_records(self, records: Iterable[Record]) -> AppendResult: ...
 
 
 DUPLICATE_POLICIES = ("error", "first", "last")
@@ -130,7 +155,7 @@ def chunked(items: Iterable[Incoming], size: int) -> Iterator[list[Incoming]]:
 
 
 def import_items(
-    archive: Archive,
+    archive: ImportTarget,
     items: Iterable[Incoming],
     *,
     origin: str,
@@ -234,7 +259,7 @@ def import_items(
         if duplicates == "error" and found:
             raise DuplicateKeys(found)
 
-    result: AppendResult = archive.store.append_planned(
+    result: AppendResult = archive.append_planned(
         chunks(), plan, key=lambda item: item.event_id, progress=progress, now=now,
     )
     return ImportReport(
@@ -317,7 +342,7 @@ def _preview(state: Event | None, draft: Draft) -> Event | None:
 
 
 def import_file(
-    archive: Archive,
+    archive: ImportTarget,
     path: Path,
     *,
     fmt: str | None = None,
@@ -342,9 +367,9 @@ def import_file(
         head = archive.head()
         # The archive's own records, compared with the backup's first ones; closed here
         # (not whenever collected) when a difference stops the replay early.
-        stored = archive.store.records(limit=head.count)
+        stored = archive.log(limit=head.count)
         try:
-            result = archive.store.append_records(log_reader(fmt)(path, head, stored))
+            result = archive.append_records(log_reader(fmt)(path, head, stored))
         finally:
             if isinstance(stored, Generator):
                 stored.close()

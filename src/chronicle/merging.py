@@ -86,7 +86,7 @@ def merge(archive: Archive, keep_ref: str, duplicate_ref: str, *, reason: str) -
     reason = require_reason(reason)
     keep = archive.get(keep_ref)
     duplicate_id = archive.resolve(duplicate_ref)
-    duplicate = archive.store.event(duplicate_id)
+    duplicate = archive.stored_event(duplicate_id)
     assert duplicate is not None
     if duplicate.status is Status.MERGED:
         raise Conflict(f"was merged into {duplicate.merged_into} already", field="DUPLICATE", value=duplicate_id)
@@ -116,9 +116,7 @@ def merge(archive: Archive, keep_ref: str, duplicate_ref: str, *, reason: str) -
         drafts.append(Draft(keep.id, Kind.SOURCED, {"source": source.to_dict()}, keep_prov))
     drafts.append(Draft(duplicate.id, Kind.MERGED, {"into": keep.id}, Provenance(archive.author, archive.origin, why)))
     archive.append(drafts)
-    merged = archive.store.event(keep.id)
-    assert merged is not None
-    return merged
+    return archive.get(keep.id)
 
 
 def _new_sources(kept: tuple[Source, ...], incoming: tuple[Source, ...]) -> Iterator[Source]:
@@ -154,4 +152,4 @@ def apply_edit(archive: Archive, event: Event, edit: Edit) -> Event | None:
     if not drafts:
         return None
     archive.append(drafts)
-    return archive.store.event(event.id)
+    return archive.get(event.id)

@@ -48,6 +48,7 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    text,
     union_all,
     update,
 )
@@ -341,6 +342,11 @@ class Store:
             self._meta = {key: value for key, value in rows}
         return self._meta
 
+    def forget_meta(self) -> None:
+        """Drop the cached metadata, so the next :meth:`meta` reads it again (after a
+        migration changed ``chronicle_meta`` under this store)."""
+        self._meta = None
+
     def check_schema(self, *, writing: bool) -> None:
         """Refuse to work on a schema this version does not know how to handle."""
         found = int(self.meta().get("schema_version", "0"))
@@ -564,6 +570,15 @@ class Store:
         )
         with self.engine.connect() as conn:
             return int(conn.execute(stmt).scalar_one())
+
+    def query_plan(self, query: EventQuery = EventQuery()) -> list[str]:
+        """How the database runs :meth:`events` for ``query``: one line per step of
+        ``EXPLAIN QUERY PLAN`` (SQLite) or ``EXPLAIN`` (PostgreSQL), for benchmarks."""
+        with self.engine.connect() as conn:
+            compiled = _events_statement(query).compile(conn, compile_kwargs={"literal_binds": True})
+            explain = "EXPLAIN QUERY PLAN " if conn.dialect.name == "sqlite" else "EXPLAIN "
+            rows = conn.execute(text(explain + str(compiled))).all()
+        return [str(row[-1]) for row in rows]
 
     # -- verification ----------------------------------------------------------------
 

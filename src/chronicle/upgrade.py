@@ -84,7 +84,7 @@ def upgrade_archive(url: str, *, rebuild: bool = False) -> UpgradeReport:
                                  field="schema_version", value=meta.get("schema_version"))
         if before < SCHEMA_VERSION:
             _migrate(store, before)
-        store._meta = None  # the migrations changed chronicle_meta underneath the cache
+        store.forget_meta()  # the migrations changed chronicle_meta underneath the cache
         after = int(store.meta().get("schema_version", "0"))
         replayed = store.rebuild_projection() if rebuild else store.refresh_projection()
         return UpgradeReport(before, after, projection_before, replayed)

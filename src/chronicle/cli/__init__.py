@@ -7,13 +7,13 @@ need them, so ``chronicle --help`` and ``--version`` start fast.
 from __future__ import annotations
 
 import os
-import shlex
 import sys
 from typing import Any
 
 import click
 
 from chronicle import __version__
+from chronicle.cli.settings import Settings
 from chronicle.errors import ArchiveNotFound, ChronicleError, InvalidInput, StorageError, os_failure
 
 #: Exit statuses (documented in docs/fault-cases.md): 0 done; 1 refused (unknown id,
@@ -99,48 +99,6 @@ def checked_author(author: str | None) -> str | None:
     return author
 
 
-class Settings:
-    """What the global options say; opens the archive on first use."""
-
-    def __init__(self, db: str | None, author: str | None) -> None:
-        self.db = db
-        self.author = author
-        self.url: str | None = None
-        self._archive: Any = None
-
-    def archive(self, *, read_only: bool = False) -> Any:
-        """The archive, opened once. ``read_only``: for commands that only read (SQLite
-        ``mode=ro``, so they never change the file and work on read-only media)."""
-        from chronicle import dialects
-        from chronicle.archive import Archive, locate, os_user
-        from chronicle.errors import SchemaMismatch
-
-        if self._archive is None:
-            origin = "chronicle " + shlex.join(sys.argv[1:])
-            self.url = locate(self.db)
-            if not read_only:
-                self._archive = Archive.open(self.url, author=self.author, origin=origin, os_user=os_user())
-                return self._archive
-            try:
-                with dialects.read_only():
-                    self._archive = Archive.open(self.url, author=self.author, origin=origin, os_user=os_user())
-            except SchemaMismatch as error:
-                if error.field != "projection_version":
-                    raise
-                # The projection must be rebuilt first, which is a write: do it once.
-                self._archive = Archive.open(self.url, author=self.author, origin=origin, os_user=os_user())
-        return self._archive
-
-    def where(self) -> str | None:
-        """The archive's file or URL (password masked), for messages."""
-        if self.url is None:
-            return self.db
-        from chronicle.dialects import display_url, sqlite_path
-
-        path = sqlite_path(self.url)
-        return str(path) if path is not None else display_url(self.url)
-
-
 @click.group(cls=ChronicleGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="chronicle")
 @click.option("--db", envvar="CHRONICLE_DB", metavar="URL",
@@ -165,7 +123,7 @@ def main(ctx: click.Context, db: str | None, author: str | None) -> None:
     Check:    chronicle verify
     """
     ctx.obj = Settings(db, checked_author(author))
-    ctx.call_on_close(lambda: ctx.obj._archive.close() if ctx.obj._archive is not None else None)
+    ctx.call_on_close(ctx.obj.close)
 
 
 def _register() -> None:

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
+
+from chronicle.cli.settings import Settings
 
 
 @click.command()
 @click.option("--rebuild", is_flag=True,
               help="Rebuild the projection and search index from the log even if current (repairs what `verify` found).")
 @click.pass_obj
-def upgrade(settings: Any, rebuild: bool) -> None:
+def upgrade(settings: Settings, rebuild: bool) -> None:
     """Bring an archive made by an older chronicle up to this version.
 
     Runs the schema migrations shipped with chronicle (in one transaction, while
@@ -42,7 +42,7 @@ def upgrade(settings: Any, rebuild: bool) -> None:
               help="Where to copy the archive: sqlite:///…/chronicle.db, postgresql+psycopg://…, "
                    "or a directory (its events/chronicle.db).")
 @click.pass_obj
-def copy(settings: Any, target: str) -> None:
+def copy(settings: Settings, target: str) -> None:
     """Copy the whole archive — log, hashes, name — to another database.
 
     The target gets every record verbatim (each hash checked on the way in) and its
@@ -57,11 +57,10 @@ def copy(settings: Any, target: str) -> None:
     """
     from chronicle import dialects
     from chronicle.cli.progress import Progress
-    from chronicle.copying import copy_archive
 
     archive = settings.archive(read_only=True)
     with Progress("copied", "records") as progress:
-        report = copy_archive(archive.store, target, progress=progress)
+        report = archive.copy_to(target, progress=progress)
     where = dialects.display_url(report.target_url)
     verb = "created" if report.created else "updated"
     click.echo(f"{verb} {where}: {report.copied} records copied, "

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from chronicle.cli.read import build_query, filter_options
+from chronicle.cli.settings import Settings
 
 
 def _facet_command(facet: str, noun: str, example: str) -> click.Command:
@@ -21,7 +22,7 @@ def _facet_command(facet: str, noun: str, example: str) -> click.Command:
     @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
                   help="json: an array of {value, count[, url][, spellings]}.")
     @click.pass_obj
-    def command(settings: Any, /, fmt: str, **filters: Any) -> None:
+    def command(settings: Settings, /, fmt: str, **filters: Any) -> None:
         from chronicle.facets import facet_counts
 
         values = facet_counts(settings.archive(), facet, build_query(**filters))
@@ -49,7 +50,7 @@ sources = _facet_command("sources", "sources (by URL)", "chronicle sources --act
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
               help="json: an array of {first, second, score, reasons}.")
 @click.pass_obj
-def duplicates(settings: Any, /, min_score: float, fmt: str, **filters: Any) -> None:
+def duplicates(settings: Settings, /, min_score: float, fmt: str, **filters: Any) -> None:
     """List pairs of events that are likely the same event, best first, with a score and why.
 
     A pair: dates that overlap (or lie within a week) and titles sharing most words
@@ -76,7 +77,7 @@ def duplicates(settings: Any, /, min_score: float, fmt: str, **filters: Any) -> 
 @click.argument("duplicate", metavar="DUPLICATE")
 @click.option("--reason", required=True, help="Why they are one event (kept in both histories).")
 @click.pass_obj
-def merge(settings: Any, /, keep: str, duplicate: str, reason: str) -> None:
+def merge(settings: Settings, /, keep: str, duplicate: str, reason: str) -> None:
     """Merge the event DUPLICATE into KEEP: appends records, changes nothing stored.
 
     KEEP gains DUPLICATE's tags, actors and sources; DUPLICATE leaves the timeline and
@@ -95,7 +96,7 @@ def merge(settings: Any, /, keep: str, duplicate: str, reason: str) -> None:
 @click.command()
 @click.argument("event_id", metavar="ID")
 @click.pass_obj
-def edit(settings: Any, /, event_id: str) -> None:
+def edit(settings: Settings, /, event_id: str) -> None:
     """Correct an event in your editor: its current state opens as TOML; what you change
     is recorded as one revision, with the reason you write in the same file.
 

@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from chronicle.cli.read import build_query, filter_options
+from chronicle.cli.settings import Settings
 
 _POLICY = click.Choice(["start", "span", "skip"])
 
@@ -27,7 +28,7 @@ _POLICY = click.Choice(["start", "span", "skip"])
               help="Calendar: month/year/approximate/ongoing dates as a marker on their first day, "
                    "across their whole period, or left out.")
 @click.pass_obj
-def serve(settings: Any, /, host: str, port: int, public_url: str | None, imprecise: str) -> None:
+def serve(settings: Settings, /, host: str, port: int, public_url: str | None, imprecise: str) -> None:
     """Serve the archive read-only over HTTP: the timeline page, a calendar to subscribe
     to, events as JSON, the change feed and the corrections feed.
 
@@ -67,7 +68,7 @@ def serve(settings: Any, /, host: str, port: int, public_url: str | None, imprec
                    "whole period, or left out.")
 @click.option("--dry-run", is_flag=True, help="Say what would change on the server, change nothing.")
 @click.pass_obj
-def publish(settings: Any, /, caldav_url: str, imprecise: str, dry_run: bool, **filters: Any) -> None:
+def publish(settings: Settings, /, caldav_url: str, imprecise: str, dry_run: bool, **filters: Any) -> None:
     """Publish the timeline (or part of it) to a CalDAV calendar, one resource per event.
 
     Only what changed is sent (conditional PUT with If-Match / If-None-Match); retracted

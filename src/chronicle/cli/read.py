@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from chronicle.cli.output import event_detail, event_line, json_array, record_history, record_line
+from chronicle.cli.settings import Settings
+
+if TYPE_CHECKING:
+    from chronicle.query import EventQuery  # loaded by the commands that filter
 
 #: Counts and sequence numbers: what the databases can hold (64-bit signed), so a huge
 #: number is a one-line usage error from click, not an OverflowError from the driver.
 COUNT = click.IntRange(min=0, max=2**63 - 1)
 
 
-def filter_options(function: Any) -> Any:
+def filter_options(function: Callable[..., Any]) -> Callable[..., Any]:
     """The filters shared by ``show`` and ``export``."""
     options = [
         click.option("--since", metavar="WHEN", help="Events that may fall on or after this (e.g. 2023, 'Oct 2023')."),
@@ -43,7 +48,7 @@ def filter_options(function: Any) -> Any:
     return function
 
 
-def build_query(*, limit: int | None = None, sort: str = "timeline", **filters: Any) -> Any:
+def build_query(*, limit: int | None = None, sort: str = "timeline", **filters: Any) -> EventQuery:
     from chronicle.query import EventQuery
 
     return EventQuery.parse(limit=limit, sort=sort, **filters)
@@ -58,7 +63,7 @@ def build_query(*, limit: int | None = None, sort: str = "timeline", **filters: 
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl"]), default="table",
               show_default=True, help="json: one array; jsonl: one event per line (for scripts).")
 @click.pass_obj
-def show(settings: Any, /, event_id: str | None, fmt: str, limit: int | None, sort: str, **filters: Any) -> None:
+def show(settings: Settings, /, event_id: str | None, fmt: str, limit: int | None, sort: str, **filters: Any) -> None:
     """List events in timeline order, or show one event (by id or unique id prefix) in full.
 
     \b
@@ -99,7 +104,7 @@ def show(settings: Any, /, event_id: str | None, fmt: str, limit: int | None, so
 @click.option("--format", "fmt", type=click.Choice(["text", "jsonl"]), default="text", show_default=True,
               help="jsonl: the full records, one per line, with their hashes.")
 @click.pass_obj
-def history(settings: Any, /, event_id: str, fmt: str) -> None:
+def history(settings: Settings, /, event_id: str, fmt: str) -> None:
     """Every record about one event: what changed, who, when, why, and from which command or file.
 
     \b
@@ -119,7 +124,7 @@ def history(settings: Any, /, event_id: str, fmt: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "jsonl"]), default="text", show_default=True,
               help="jsonl: full records with hashes (same as `export --format jsonl`).")
 @click.pass_obj
-def log(settings: Any, /, after: int, limit: int | None, fmt: str) -> None:
+def log(settings: Settings, /, after: int, limit: int | None, fmt: str) -> None:
     """The raw log, oldest first: sequence number, hash, time, kind, event, author, reason.
 
     \b
@@ -137,7 +142,7 @@ def log(settings: Any, /, after: int, limit: int | None, fmt: str) -> None:
 @click.option("--repair", is_flag=True,
               help="Rebuild the derived tables (event_versions) from the log if they differ from it.")
 @click.pass_obj
-def verify(settings: Any, repair: bool) -> None:
+def verify(settings: Settings, repair: bool) -> None:
     """Check the hash chain and that every projected column equals a replay of the log.
 
     Prints one line (entries, events, the head hash) and exits 0; or names the first

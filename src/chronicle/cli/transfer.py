@@ -14,6 +14,7 @@ import click
 
 from chronicle.cli.progress import Progress
 from chronicle.cli.read import COUNT, build_query, filter_options
+from chronicle.cli.settings import Settings
 
 if TYPE_CHECKING:
     from chronicle.importing import ImportReport
@@ -46,7 +47,7 @@ if TYPE_CHECKING:
 @click.option("--summary", "summary_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="text: lines on stderr; json: one JSON object on stdout, for scripts.")
 @click.pass_obj
-def import_(settings: Any, /, file: str, fmt: str | None, preset: str | None, mappings: tuple[str, ...],
+def import_(settings: Settings, /, file: str, fmt: str | None, preset: str | None, mappings: tuple[str, ...],
             mapping_file: Path | None, skip_invalid: bool, rejects: Path | None, recurrences: str,
             window_from: datetime | None, window_until: datetime | None, duplicates: str, force: bool,
             summary_format: str) -> None:
@@ -161,7 +162,7 @@ class _input_path:
 @click.option("--sources-file", type=click.Path(dir_okay=False, path_type=Path),
               help="csv: also write one row per event × source to this file.")
 @click.pass_obj
-def export(settings: Any, /, fmt: str, output: str | None, limit: int | None, imprecise: str, omit_retracted: bool,
+def export(settings: Settings, /, fmt: str, output: str | None, limit: int | None, imprecise: str, omit_retracted: bool,
            template_dir: Path | None, excel: bool, raw: bool, sources_file: Path | None, **filters: Any) -> None:
     """Publish the timeline (or part of it) as HTML, iCalendar, CSV, JSON, or the log as JSONL.
 

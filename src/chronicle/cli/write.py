@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
+
+from chronicle.cli.settings import Settings
+
+if TYPE_CHECKING:
+    from chronicle.model import Source
 
 
 def source_options(required: bool) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -32,7 +37,7 @@ def source_options(required: bool) -> Callable[[Callable[..., Any]], Callable[..
 
 def _source(source_url: str | None, source_title: str | None, publisher: str | None,
             published: str | None, accessed: str | None, archived_url: str | None,
-            quote: str | None) -> Any:
+            quote: str | None) -> Source:
     from chronicle.model import make_source
 
     return make_source(source_url, title=source_title, publisher=publisher, published=published,
@@ -44,7 +49,7 @@ def _source(source_url: str | None, source_title: str | None, publisher: str | N
 @click.option("--name", help="Short name; titles the exports and names their files (default: the directory's name).")
 @click.option("--description", default="", help="One or two sentences on what this archive follows.")
 @click.pass_obj
-def init(settings: Any, /, directory: Path | None, name: str | None, description: str) -> None:
+def init(settings: Settings, /, directory: Path | None, name: str | None, description: str) -> None:
     """Create an archive in DIRECTORY (default: here) under events/.
 
     With --db URL the archive is created in that database instead (e.g. PostgreSQL).
@@ -56,7 +61,7 @@ def init(settings: Any, /, directory: Path | None, name: str | None, description
     from chronicle.archive import Archive
 
     archive = Archive.init(directory, url=settings.db, name=name, description=description)
-    click.echo(f"created archive {archive.name!r} at {archive.store.url}")
+    click.echo(f"created archive {archive.name!r} at {archive.url}")
     archive.close()
 
 
@@ -75,7 +80,7 @@ def init(settings: Any, /, directory: Path | None, name: str | None, description
 @click.option("--allow-duplicate", is_flag=True,
               help="Record it even if the archive holds an event with the same dates and a like title or source.")
 @click.pass_obj
-def add(settings: Any, /, title: str | None, date: str | None, end: str | None, description: str, tags: tuple[str, ...],
+def add(settings: Settings, /, title: str | None, date: str | None, end: str | None, description: str, tags: tuple[str, ...],
         actors: tuple[str, ...], place: str | None, unsourced: bool, event_id: str | None,
         allow_duplicate: bool, **source: Any) -> None:
     """Record a new event; prints its id alone on stdout.
@@ -138,7 +143,7 @@ def add(settings: Any, /, title: str | None, date: str | None, end: str | None, 
 @click.option("--place", help="New place ('' removes it).")
 @click.option("--reason", required=True, help="Why it changes (kept in the history).")
 @click.pass_obj
-def revise(settings: Any, /, event_id: str, title: str | None, date: str | None, end: str | None,
+def revise(settings: Settings, /, event_id: str, title: str | None, date: str | None, end: str | None,
            description: str | None, tags: tuple[str, ...], add_tag: tuple[str, ...],
            remove_tag: tuple[str, ...], actors: tuple[str, ...], add_actor: tuple[str, ...],
            remove_actor: tuple[str, ...], place: str | None, reason: str) -> None:
@@ -171,7 +176,7 @@ def revise(settings: Any, /, event_id: str, title: str | None, date: str | None,
 @source_options(required=True)
 @click.option("--reason", help="Why this source is added (optional).")
 @click.pass_obj
-def cite(settings: Any, /, event_id: str, reason: str | None, **source: Any) -> None:
+def cite(settings: Settings, /, event_id: str, reason: str | None, **source: Any) -> None:
     """Add a source to an event (appends a 'sourced' record).
 
     \b
@@ -186,7 +191,7 @@ def cite(settings: Any, /, event_id: str, reason: str | None, **source: Any) -> 
 @click.argument("event_id", metavar="ID")
 @click.option("--reason", required=True, help="Why it is retracted (shown wherever it appears).")
 @click.pass_obj
-def retract(settings: Any, /, event_id: str, reason: str) -> None:
+def retract(settings: Settings, /, event_id: str, reason: str) -> None:
     """Withdraw an event: it leaves the timeline but stays in the log and history.
 
     \b
@@ -201,7 +206,7 @@ def retract(settings: Any, /, event_id: str, reason: str) -> None:
 @click.argument("event_id", metavar="ID")
 @click.option("--reason", required=True, help="Why it comes back.")
 @click.pass_obj
-def restore(settings: Any, /, event_id: str, reason: str) -> None:
+def restore(settings: Settings, /, event_id: str, reason: str) -> None:
     """Bring a retracted event back to the timeline.
 
     \b

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import functools
 import json
-import multiprocessing
 import os
 import random
 import string
@@ -540,7 +539,15 @@ class Store:
             yield event_from_doc(json.loads(doc))
 
     def event_docs(self, query: EventQuery = EventQuery(), *, batch_size: int = 2000) -> Iterator[str]:
-        """The stored JSON of matching events, for exporters that want raw speed."""
+        """The stored document of each matching event, as JSON text, in timeline order.
+
+        Each is :func:`chronicle.projection.event_to_doc` of the event :meth:`events`
+        would yield, exactly as the projection stored it: streamed in batches, nothing
+        parsed or built per row. Readers that need no more than the document (CSV
+        export, ``show``) turn it into their output directly — see
+        :func:`chronicle.projection.event_json` and :func:`chronicle.projection.doc_dates`
+        — and skip building an :class:`~chronicle.model.Event` per row.
+        """
         stmt = _events_statement(query)
         with self.engine.connect() as conn, conn.execution_options(yield_per=batch_size).execute(stmt) as result:
             for row in result:
@@ -573,6 +580,10 @@ class Store:
         if workers == 1:
             parts = [self._verify_range(1, last, progress)]
         else:
+            # Only a large verify needs child processes; importing multiprocessing here
+            # keeps its dozen modules out of every other command's start-up (`add`).
+            import multiprocessing
+
             methods = multiprocessing.get_all_start_methods()
             context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
             self.engine.dispose()  # no pooled connection is carried into the children

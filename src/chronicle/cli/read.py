@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from chronicle.cli.output import doc_line, event_detail, json_array, record_history, record_line
-from chronicle.projection import event_json
+from chronicle.projection import event_json, load_doc
 
 
 def filter_options(function: Any) -> Any:
@@ -66,7 +66,7 @@ def show(settings: Any, /, event_id: str | None, fmt: str, limit: int | None, **
         return
     # Every listing is written from the stored documents as they stream from the
     # store: the same output as from Event objects, without building one per row.
-    docs = (json.loads(doc) for doc in archive.show_docs(build_query(limit=limit, **filters)))
+    docs = (load_doc(doc) for doc in archive.show_docs(build_query(limit=limit, **filters)))
     if fmt == "json":
         for chunk in json_array(event_json(doc) for doc in docs):
             sys.stdout.write(chunk)

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from chronicle.archive import Archive
 from chronicle.cli import main
 from chronicle.cli.output import doc_line, event_line, json_array
+from chronicle.formats.csv_format import _compact_json, doc_row, stored_sources_cell
 from chronicle.model import make_source
 from chronicle.projection import event_from_doc, event_json, load_doc
 from chronicle.query import EventQuery
@@ -134,3 +135,17 @@ def test_stored_documents_parse_the_same_with_orjson(value: object) -> None:
     text = _doc_json(value)  # type: ignore[arg-type]
     assert load_doc(text) == json.loads(text)
     assert type(load_doc(text)) is type(json.loads(text))
+
+
+def test_the_sources_cell_cut_from_the_stored_text_is_the_encoded_sources(archive: Archive) -> None:
+    _varied(archive)
+    archive.add(title='Quotes "sources": and ,"unsourced": in text', date="2020",
+                description='x,"sources":[1],"unsourced":true', sources=[
+                    make_source("https://news.example.org/q", title='a ,"unsourced": b', quote="“q”")])
+    docs = list(archive.show_docs(EventQuery(include_retracted=True)))
+    cut = [stored_sources_cell(text) for text in docs]
+    assert all(cell is not None for cell in cut)
+    assert cut == [_compact_json(load_doc(text)["sources"]) if load_doc(text)["sources"] else "" for text in docs]
+    assert "" in cut
+    assert [doc_row(load_doc(t), True, c) for t, c in zip(docs, cut, strict=True)] == [
+        doc_row(load_doc(t), True) for t in docs]

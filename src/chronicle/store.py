@@ -550,8 +550,9 @@ class Store:
         """
         stmt = _events_statement(query)
         with self.engine.connect() as conn, conn.execution_options(yield_per=batch_size).execute(stmt) as result:
-            for row in result:
-                yield row.doc
+            # Whole batches of the one column: no Row object and no fetch call per event.
+            for batch in result.scalars("doc").partitions():
+                yield from batch
 
     def count(self, query: EventQuery = EventQuery()) -> int:
         stmt = select(func.count()).select_from(

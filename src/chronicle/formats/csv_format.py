@@ -154,9 +154,31 @@ _T1, _T2, _T3, _T4, _T5 = (COLUMNS.index(column) for column in TEXT_COLUMNS)
 _ESCAPED_FIRST = frozenset(_ESCAPED)
 
 
-def doc_row(doc: Mapping[str, Any], safe: bool) -> list[str]:
+def stored_sources_cell(text: str) -> str | None:
+    """The sources cell of a stored document's row, cut from its JSON text.
+
+    The projection stores ``event_to_doc`` with the same compact encoder as
+    :data:`_compact_json`, ``sources`` followed by ``unsourced``: the text between the two
+    keys is exactly what encoding the parsed sources again would give. Neither key can be
+    matched inside a value: in JSON text every quote inside a string is escaped, so
+    ``,"sources":`` and ``,"unsourced":`` occur only as keys (sources and history
+    entries have keys of their own). None when the text is not shaped so; the caller then
+    encodes the sources (tests/test_stored_docs.py compares both on every document).
+    """
+    start = text.find(',"sources":')
+    if start < 0:
+        return None
+    start += len(',"sources":')
+    end = text.find(',"unsourced":', start)
+    if end < 0 or text[start] != "[":
+        return None
+    return "" if end == start + 2 else text[start:end]
+
+
+def doc_row(doc: Mapping[str, Any], safe: bool, sources_cell: str | None = None) -> list[str]:
     """One export row (see :data:`COLUMNS`) from an event's stored document
-    (:func:`chronicle.projection.event_to_doc`)."""
+    (:func:`chronicle.projection.event_to_doc`); ``sources_cell`` when the caller already
+    has it (:func:`stored_sources_cell`)."""
     date, earliest, latest, precision, approximate, uncertain, end = _date_cells(doc["date"], doc["end"])
     tags, actors = doc["tags"], doc["actors"]
     text = [doc["title"], doc["description"], _list_cell(tuple(tags)) if tags else "",
@@ -167,7 +189,7 @@ def doc_row(doc: Mapping[str, Any], safe: bool) -> list[str]:
     sources = doc["sources"]
     return [
         doc["id"], date, earliest, latest, precision, approximate, uncertain, end, *text,
-        _compact_json(sources) if sources else "",
+        sources_cell if sources_cell is not None else _compact_json(sources) if sources else "",
         str(doc["revision"]), doc["created_at"], doc["updated_at"], doc["status"],
     ]
 
@@ -203,7 +225,7 @@ def export_csv_docs(docs: Iterable[Mapping[str, Any] | str], out: TextIO, ctx: E
         fast = writer if excel else csv.writer(out, lineterminator="\n")
         fast_writerow = fast.writerow
         for raw in docs:
-            row = doc_row(loads(raw) if isinstance(raw, str) else raw, safe)
+            row = doc_row(loads(raw), safe, stored_sources_cell(raw)) if isinstance(raw, str) else doc_row(raw, safe)
             if "\r" in row[_T1] or "\r" in row[_T2] or "\r" in row[_T3] or "\r" in row[_T4] or "\r" in row[_T5]:
                 writerow(row)
             else:

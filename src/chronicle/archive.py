@@ -413,6 +413,11 @@ class Archive:
     def show(self, query: EventQuery = EventQuery()) -> Iterator[Event]:
         return self.store.events(query)
 
+    def show_docs(self, query: EventQuery = EventQuery()) -> Iterator[str]:
+        """What :meth:`show` yields, as each event's stored JSON document (see
+        :meth:`chronicle.store.Store.event_docs`): for output that needs nothing more."""
+        return self.store.event_docs(query)
+
     def count(self, query: EventQuery = EventQuery()) -> int:
         return self.store.count(query)
 

@@ -165,7 +165,8 @@ def check_author(author: str, *, field: str = "--author") -> str:
     name = author.strip()
     if not name:
         raise InvalidInput("is empty", field=field, value=author, accepted="a name, e.g. 'Ana Pérez'")
-    if any(unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp") and char not in _JOINERS for char in name):
+    # Checked before stripping too: a trailing "\r" is a control character, not a space.
+    if any(unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp") and char not in _JOINERS for char in author):
         raise InvalidInput("contains a line break or control character", field=field, value=_clip(name),
                            accepted=f"one line of at most {AUTHOR_MAX} printable characters")
     if len(name) > AUTHOR_MAX:

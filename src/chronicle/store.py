@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import functools
 import json
-import multiprocessing
 import os
 import random
 import string
@@ -75,7 +74,7 @@ from chronicle.model import (
     chain_hash,
     fold_text,
 )
-from chronicle.projection import PROJECTION_VERSION, apply, event_from_doc, event_to_doc
+from chronicle.projection import PROJECTION_VERSION, apply, event_from_doc, event_to_doc, load_doc
 from chronicle.query import EventQuery
 
 #: Version of the table layout; Alembic migrations move archives between versions
@@ -545,10 +544,18 @@ class Store:
     def events(self, query: EventQuery = EventQuery(), *, batch_size: int = 2000) -> Iterator[Event]:
         """Events matching ``query`` in timeline order, streamed from the database."""
         for doc in self.event_docs(query, batch_size=batch_size):
-            yield event_from_doc(json.loads(doc))
+            yield event_from_doc(load_doc(doc))
 
     def event_docs(self, query: EventQuery = EventQuery(), *, batch_size: int = 2000) -> Iterator[str]:
-        """The stored JSON of matching events, for exporters that want raw speed."""
+        """The stored document of each matching event, as JSON text, in timeline order.
+
+        Each is :func:`chronicle.projection.event_to_doc` of the event :meth:`events`
+        would yield, exactly as the projection stored it: streamed in batches, nothing
+        parsed or built per row. Readers that need no more than the document (CSV
+        export, ``show``) turn it into their output directly — see
+        :func:`chronicle.projection.event_json` and :func:`chronicle.projection.doc_dates`
+        — and skip building an :class:`~chronicle.model.Event` per row.
+        """
         if query.search is not None and query.sort == "relevance" and query.limit:
             # Best matches first, cheaply: join only the index's best few to their events.
             # Enough of them passing the other filters are the true top (every other match
@@ -561,8 +568,9 @@ class Store:
                 return
         stmt = _events_statement(query)
         with self.engine.connect() as conn, conn.execution_options(yield_per=batch_size).execute(stmt) as result:
-            for row in result:
-                yield row.doc
+            # Whole batches of the one column: no Row object and no fetch call per event.
+            for batch in result.scalars("doc").partitions():
+                yield from batch
 
     def count(self, query: EventQuery = EventQuery()) -> int:
         stmt = select(func.count()).select_from(
@@ -600,6 +608,10 @@ class Store:
         if workers == 1:
             parts = [self._verify_range(1, last, progress)]
         else:
+            # Only a large verify needs child processes; importing multiprocessing here
+            # keeps its dozen modules out of every other command's start-up (`add`).
+            import multiprocessing
+
             methods = multiprocessing.get_all_start_methods()
             context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
             self.engine.dispose()  # no pooled connection is carried into the children

@@ -15,6 +15,7 @@ import click
 from chronicle import __version__
 from chronicle.cli.settings import Settings
 from chronicle.errors import ArchiveNotFound, ChronicleError, InvalidInput, StorageError, os_failure
+from chronicle.model import check_author
 
 #: Exit statuses (documented in docs/fault-cases.md): 0 done; 1 refused (unknown id,
 #: conflict, tampered log…); 2 bad input or usage; 3 a storage failure — the database or
@@ -78,25 +79,12 @@ def _one_line(text: str) -> str:
     return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
-#: Longest ``--author`` accepted: a name or an e-mail address, not a document.
-AUTHOR_LIMIT = 200
-
-
 def checked_author(author: str | None) -> str | None:
-    """``--author`` as given, if it is one line of at most :data:`AUTHOR_LIMIT` printable
-    characters: it is printed in ``chronicle log`` and ``history``, where a newline or an
-    escape sequence would forge lines. (Model rule: may move into chronicle.model.)"""
-    if author is None:
+    """``--author`` (or ``CHRONICLE_AUTHOR``) checked by the model's one rule
+    (:func:`chronicle.model.check_author`); empty means "not set": the OS user."""
+    if author is None or not author.strip():
         return None
-    accepted = f"one line of at most {AUTHOR_LIMIT} printable characters"
-    if not author.strip():
-        return None  # an empty CHRONICLE_AUTHOR means "not set": the OS user
-    if len(author) > AUTHOR_LIMIT:
-        raise InvalidInput(f"is {len(author)} characters long", field="--author", value=author, accepted=accepted)
-    if not author.isprintable():
-        raise InvalidInput("holds a line break or control character", field="--author", value=author,
-                           accepted=accepted)
-    return author
+    return check_author(author)
 
 
 @click.group(cls=ChronicleGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from chronicle.model import Event, Record
+from chronicle.projection import doc_dates
 
 
 def use_colour() -> bool:
@@ -27,6 +28,13 @@ def event_line(event: Event, width: int = 26) -> str:
     date = event.span.render()
     status = " [retracted]" if event.status.value == "retracted" else ""
     return f"{style(date.ljust(width), fg='cyan')} {style(event.id, fg='yellow')}  {event.title}{status}"
+
+
+def doc_line(doc: dict[str, Any], width: int = 26) -> str:
+    """:func:`event_line` of the event a stored document describes, from the document."""
+    date = doc_dates(doc["date"], doc["end"])["display_date"]
+    status = " [retracted]" if doc["status"] == "retracted" else ""
+    return f"{style(date.ljust(width), fg='cyan')} {style(doc['id'], fg='yellow')}  {doc['title']}{status}"
 
 
 def event_detail(event: Event) -> str:

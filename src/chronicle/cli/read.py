@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from chronicle.cli.output import event_detail, event_line, json_array, record_history, record_line
+from chronicle.cli.output import doc_line, event_detail, json_array, record_history, record_line
 from chronicle.cli.settings import Settings
+from chronicle.projection import event_json, load_doc
 
 if TYPE_CHECKING:
     from chronicle.query import EventQuery  # loaded by the commands that filter
@@ -83,17 +84,20 @@ def show(settings: Settings, /, event_id: str | None, fmt: str, limit: int | Non
         else:
             click.echo(json.dumps(event.to_dict(), ensure_ascii=False, indent=2 if fmt == "json" else None))
         return
-    events = archive.show(build_query(limit=limit, sort=sort, **filters))
+    # Every listing is written from the stored documents as they stream from the
+    # store: the same output as from Event objects, without building one per row.
+    docs = (load_doc(doc) for doc in archive.show_docs(build_query(limit=limit, sort=sort, **filters)))
     if fmt == "json":
-        for chunk in json_array(e.to_dict() for e in events):
+        for chunk in json_array(event_json(doc) for doc in docs):
             sys.stdout.write(chunk)
     elif fmt == "jsonl":
-        for event in events:
-            sys.stdout.write(json.dumps(event.to_dict(), ensure_ascii=False, sort_keys=True) + "\n")
+        dumps = json.dumps
+        for doc in docs:
+            sys.stdout.write(dumps(event_json(doc), ensure_ascii=False, sort_keys=True) + "\n")
     else:
         count = 0
-        for event in events:
-            click.echo(event_line(event))
+        for doc in docs:
+            click.echo(doc_line(doc))
             count += 1
         if count == 0 and sys.stdout.isatty():
             click.echo("no events match", err=True)

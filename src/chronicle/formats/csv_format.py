@@ -53,7 +53,7 @@ from chronicle.formats.mapping import (
 from chronicle.formats.rows import RowStream, SourceRow
 from chronicle.incoming import FileVersion, Incoming
 from chronicle.model import Event, Source, make_source
-from chronicle.projection import event_to_doc
+from chronicle.projection import event_to_doc, load_doc
 
 #: The columns of an export, in order. Stable: new columns are only ever appended.
 COLUMNS = (
@@ -175,15 +175,51 @@ def _date_cells(date: str, end: str | None) -> tuple[str, str, str, str, str, st
     )
 
 
-def doc_row(doc: Mapping[str, Any], safe: bool) -> list[str]:
+@functools.lru_cache(maxsize=32768)
+def _list_cell(values: tuple[str, ...]) -> str:
+    """:func:`encode_list`, once per distinct list: tags and actors repeat across events."""
+    return encode_list(values)
+
+
+#: Where the free-text cells are in a row (the only cells a carriage return can be in).
+_T1, _T2, _T3, _T4, _T5 = (COLUMNS.index(column) for column in TEXT_COLUMNS)
+#: First characters :func:`neutralise` escapes, as a set for one lookup per cell.
+
+
+def stored_sources_cell(text: str) -> str | None:
+    """The sources cell of a stored document's row, cut from its JSON text.
+
+    The projection stores ``event_to_doc`` with the same compact encoder as
+    :data:`_compact_json`, ``sources`` followed by ``unsourced``: the text between the two
+    keys is exactly what encoding the parsed sources again would give. Neither key can be
+    matched inside a value: in JSON text every quote inside a string is escaped, so
+    ``,"sources":`` and ``,"unsourced":`` occur only as keys (sources and history
+    entries have keys of their own). None when the text is not shaped so; the caller then
+    encodes the sources (tests/test_stored_docs.py compares both on every document).
+    """
+    start = text.find(',"sources":')
+    if start < 0:
+        return None
+    start += len(',"sources":')
+    end = text.find(',"unsourced":', start)
+    if end < 0 or text[start] != "[":
+        return None
+    return "" if end == start + 2 else text[start:end]
+
+
+def doc_row(doc: Mapping[str, Any], safe: bool, sources_cell: str | None = None) -> list[str]:
     """One export row (see :data:`COLUMNS`) from an event's stored document
-    (:func:`chronicle.projection.event_to_doc`)."""
+    (:func:`chronicle.projection.event_to_doc`); ``sources_cell`` when the caller already
+    has it (:func:`stored_sources_cell`)."""
     date, earliest, latest, precision, approximate, uncertain, end = _date_cells(doc["date"], doc["end"])
     tags, actors = doc["tags"], doc["actors"]
-    text = [doc["title"], doc["description"], encode_list(tags) if tags else "",
-            encode_list(actors) if actors else "", doc["place"] or ""]
-    sources_cell = _compact_json(doc["sources"]) if doc["sources"] else ""
+    text = [doc["title"], doc["description"], _list_cell(tuple(tags)) if tags else "",
+            _list_cell(tuple(actors)) if actors else "", doc["place"] or ""]
+    sources = doc["sources"]
+    if sources_cell is None:
+        sources_cell = _compact_json(sources) if sources else ""
     if safe:
+        # Formula starters wherever a cell may begin under any separator (issue 16).
         text = [neutralise(t) for t in text]
         sources_cell = neutralise_json(sources_cell)
     return [
@@ -213,11 +249,22 @@ def export_csv_docs(docs: Iterable[Mapping[str, Any] | str], out: TextIO, ctx: E
     writer = _writer(out, excel)
     writer.writerow(COLUMNS)
     written = 0
-    loads = json.loads
+    loads = load_doc
     if sources_path is None:
         writerow = writer.writerow
-        for doc in docs:
-            writerow(doc_row(loads(doc) if isinstance(doc, str) else doc, safe))
+        # A row with no carriage return in it is quoted the same whether the writer ends
+        # lines with CRLF or LF, so it goes straight to ``out`` through a LF writer and
+        # skips :class:`_LineEnds`'s per-line Python call.
+        # Only the free-text cells can hold one (the sources cell is JSON, which escapes
+        # it; the others are ids, dates, numbers and words).
+        fast = writer if excel else csv.writer(out, lineterminator="\n")
+        fast_writerow = fast.writerow
+        for raw in docs:
+            row = doc_row(loads(raw), safe, stored_sources_cell(raw)) if isinstance(raw, str) else doc_row(raw, safe)
+            if "\r" in row[_T1] or "\r" in row[_T2] or "\r" in row[_T3] or "\r" in row[_T4] or "\r" in row[_T5]:
+                writerow(row)
+            else:
+                fast_writerow(row)
             written += 1
         return ExportStats(written)
     with atomic_text(sources_path, field="--sources-file") as side:

@@ -9,10 +9,12 @@ from __future__ import annotations
 import getpass
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from chronicle.claiming import claim_drafts, is_dispute, make_claim, rank_draft
+from chronicle.claims import Rank, find_claim
 from chronicle.dates import parse_span
 from chronicle.errors import AmbiguousId, ArchiveNotFound, Conflict, InvalidInput, UnknownEvent
 from chronicle.model import (
@@ -257,6 +259,70 @@ class Archive:
     def verify(self, *, progress: Callable[[int], None] | None = None) -> VerifyReport:
         head = self.store.verify(progress=progress)
         return VerifyReport(head.count, head.hash, self.store.count(EventQuery(include_retracted=True)))
+
+    # -- claims (see chronicle.claims) ----------------------------------------------
+
+    def claim(
+        self,
+        ref: str,
+        field: str,
+        value: Any,
+        sources: tuple[Source, ...] | list[Source],
+        *,
+        rank: Rank | str = Rank.NORMAL,
+        note: str | None = None,
+        reason: str | None = None,
+    ) -> ClaimResult:
+        """Record that ``sources`` give ``value`` for the event's ``field``.
+
+        The first claim on a field also records the field's present value as a claim
+        with the event's sources. A claim is never silently dropped: if it contradicts
+        the present value the result says it is a dispute.
+        """
+        if not sources:
+            raise InvalidInput("a claim needs a source", field="--source", value=None,
+                               accepted="--source URL or --source @KEY")
+        event = self.get(ref)
+        claim = make_claim(field, value, sources, rank=rank, note=note)
+        drafts = claim_drafts(event, claim, self._prov(reason))
+        if not drafts:
+            raise Conflict("this claim is already recorded with these sources", field=field, value=claim.display())
+        dispute = is_dispute(event, claim)
+        self.store.append(drafts)
+        updated = self.store.event(event.id)
+        assert updated is not None
+        return ClaimResult(updated, dispute)
+
+    def rank(self, ref: str, field: str, value: Any, rank: Rank | str, *, reason: str) -> Event:
+        """Give one of the event's claims a new rank (``preferred`` makes it the shown value)."""
+        why = require_reason(reason)
+        event = self.get(ref)
+        chosen = rank if isinstance(rank, Rank) else Rank.parse(rank)
+        draft = rank_draft(event, field, value, chosen, self._prov(why))
+        if find_claim(event.claims, field, make_claim(field, value).value) is None:
+            shown = ", ".join(c.display() for c in event.claims if c.field == field) or "none"
+            raise InvalidInput("is not one of the event's claims", field=f"--{field}", value=value,
+                               accepted=f"a claimed value ({shown})")
+        return self._append_one(draft)
+
+    def disputed(self, query: EventQuery = EventQuery()) -> Iterator[Event]:
+        """Events whose claims disagree, in timeline order (the query's limit counts them)."""
+        wanted = query.limit
+        unlimited = replace(query, limit=None)
+        found = 0
+        for event in self.store.events(unlimited):
+            if wanted is not None and found >= wanted:
+                return
+            if event.disputed:
+                found += 1
+                yield event
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimResult:
+    event: Event
+    dispute: bool
+    """The claim contradicts the value the event had: sources now disagree."""
 
 
 def require_reason(reason: str | None) -> str:

@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from chronicle.archive import Archive, recorded_payload, revision_payload
+from chronicle.claiming import claim_drafts, plan_import_claims
+from chronicle.claims import Claim
 from chronicle.errors import ChronicleError, InvalidInput
 from chronicle.model import Draft, Event, Kind, Provenance, Source, check_id
 from chronicle.projection import apply
@@ -49,6 +51,8 @@ class Incoming:
     author: str | None = None
     row: int | None = None
     """The row (or item) of the file it came from; recorded in each record's origin."""
+    claims: tuple[Claim, ...] = ()
+    """What each source says, where the file lists claims (see :mod:`chronicle.claims`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +66,8 @@ class ImportReport:
     rejected: int = 0
     skipped: int = 0
     """Rows that are deliberately not events (e.g. a TimelineJS title slide)."""
+    disputes: int = 0
+    """Values that contradicted the archive's and became competing claims."""
 
 
 def file_origin(path: Path | str, digest: str) -> str:
@@ -97,7 +103,7 @@ def import_items(
 
     ``now`` is the clock for the records' times (tests pin it for byte-identical exports).
     """
-    counts = {"items": 0, "new": 0, "changed": 0, "unchanged": 0}
+    counts = {"items": 0, "new": 0, "changed": 0, "unchanged": 0, "disputes": 0}
 
     def plan(chunk: Sequence[Incoming], existing: dict[str, Event]) -> Iterator[Draft]:
         states = dict(existing)
@@ -118,7 +124,7 @@ def import_items(
             counts["items"] += 1
             current = state_of(item.event_id)
             try:
-                drafts = list(_plan_item(item, current, archive.author, origin))
+                drafts = list(_plan_item(item, current, archive.author, origin, counts))
             except ChronicleError as error:
                 raise error.located(item.where) from None
             if not drafts:
@@ -136,11 +142,12 @@ def import_items(
     )
     return ImportReport(
         path=path, items=counts["items"], records=result.count, new_events=counts["new"],
-        changed_events=counts["changed"], unchanged=counts["unchanged"],
+        changed_events=counts["changed"], unchanged=counts["unchanged"], disputes=counts["disputes"],
     )
 
 
-def _plan_item(item: Incoming, current: Event | None, default_author: str, origin: str) -> Iterator[Draft]:
+def _plan_item(item: Incoming, current: Event | None, default_author: str, origin: str,
+               counts: dict[str, int] | None = None) -> Iterator[Draft]:
     check_id(item.event_id, field="id")
     author = item.author or default_author
     if item.row is not None:
@@ -150,10 +157,26 @@ def _plan_item(item: Incoming, current: Event | None, default_author: str, origi
         yield Draft(item.event_id, Kind.RECORDED, payload, Provenance(author, origin))
         for revision in item.revisions:
             yield from _revision_drafts(item.event_id, revision, author, origin)
+        if item.claims:
+            state = _preview(None, Draft(item.event_id, Kind.RECORDED, payload, Provenance(author, origin)))
+            assert state is not None
+            for claim in item.claims:
+                drafts = claim_drafts(state, claim, Provenance(author, origin), with_base=False)
+                for draft in drafts:
+                    state = _preview(state, draft) or state
+                yield from drafts
         return
     # The archive has this event: bring it to what the file now says, recording only
     # what differs. A file that never changed yields nothing.
     desired = _desired_state(item, payload)
+    # Values that contradict the archive's become competing claims, not revisions.
+    found = plan_import_claims(current, desired, item.claims, desired["sources"], Provenance(author, origin))
+    if "date" in found.handled:
+        desired["date"], desired["end"] = current.date, current.end
+    for name in found.handled - {"date"}:
+        desired[name] = getattr(current, name)
+    if counts is not None:
+        counts["disputes"] += found.disputes
     changes = revision_payload(current, {
         "title": desired["title"], "date": desired["date"], "end": desired["end"] or "",
         "description": desired["description"], "tags": desired["tags"],
@@ -166,6 +189,7 @@ def _plan_item(item: Incoming, current: Event | None, default_author: str, origi
         if source not in current.sources:
             yield Draft(item.event_id, Kind.SOURCED, {"source": source.to_dict()},
                         Provenance(author, origin, "re-imported: the file cites a new source"))
+    yield from found.drafts
 
 
 def _desired_state(item: Incoming, payload: dict[str, Any]) -> dict[str, Any]:

@@ -76,9 +76,9 @@ def main(ctx: click.Context, db: str | None, author: str | None) -> None:
 
 
 def _register() -> None:
-    from chronicle.cli import admin, read, transfer, write
+    from chronicle.cli import admin, claims, read, transfer, write
 
-    for module in (write, read, transfer, admin):
+    for module in (write, read, transfer, admin, claims):
         for command in module.COMMANDS:
             main.add_command(command)
 

@@ -56,7 +56,9 @@ def import_(settings: Any, /, file: str, fmt: str | None, preset: str | None, ma
         f"{report.path}: {report.items} events read, {report.new_events} new, "
         f"{report.changed_events} changed, {report.unchanged} unchanged; {report.records} records appended"
         + (f"; {report.rejected} rejected (see {rejects})" if report.rejected else "")
-        + (f"; {report.skipped} skipped (not events)" if getattr(report, "skipped", 0) else ""),
+        + (f"; {report.skipped} skipped (not events)" if getattr(report, "skipped", 0) else "")
+        + (f"; {report.disputes} dispute(s) found: the file's dates contradict the archive's and were recorded"
+           " as competing claims (see `chronicle disputes`)" if getattr(report, "disputes", 0) else ""),
         err=True,
     )
 

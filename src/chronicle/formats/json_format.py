@@ -25,9 +25,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
+from chronicle.claiming import make_claim
+from chronicle.claims import Claim
 from chronicle.errors import InvalidInput
 from chronicle.formats import ExportContext, ExportStats
 from chronicle.formats.mapping import FieldMap, Row, RowError, Skip, build, converter_for
@@ -123,12 +126,34 @@ def own_item(row: Row) -> Incoming | Skip:
             sources.append(make_source(**{k: item.get(k) for k in _SOURCE_KEYS}, field_prefix="sources"))
         except InvalidInput as error:
             raise RowError(error.message, field="sources", value=error.value, accepted=error.accepted) from None
-    return build(
+    item = build(
         row, event_id=data.get("id") or None, title=data["title"], date=data["date"], end=data.get("end") or None,
         description=data.get("description") or "", tags=data.get("tags", []), actors=data.get("actors", []),
         place=data.get("place"), sources=sources,
         columns={k: (k,) for k in _EVENT_KEYS},
     )
+    claims = _claims(data.get("claims") or [])
+    return replace(item, claims=claims) if claims and isinstance(item, Incoming) else item
+
+
+def _claims(raw: Any) -> tuple[Claim, ...]:
+    """The ``claims`` of an event in chronicle's own JSON (see :meth:`Claim.to_dict`)."""
+    if not isinstance(raw, list):
+        raise RowError("must be a list", field="claims", value=_short(raw))
+    claims = []
+    for item in raw:
+        if not isinstance(item, dict) or not {"field", "value"} <= set(item):
+            raise RowError("is not a claim object", field="claims", value=_short(item),
+                           accepted="field, value, sources, rank, note")
+        try:
+            sources = [make_source(**{k: s.get(k) for k in _SOURCE_KEYS}, field_prefix="claims")
+                       for s in item.get("sources", [])]
+            claims.append(make_claim(item["field"], item["value"], sources, rank=item.get("rank", "normal"),
+                                     note=item.get("note")))
+        except (InvalidInput, AttributeError, TypeError) as error:
+            message = error.message if isinstance(error, InvalidInput) else "is not a claim object"
+            raise RowError(message, field="claims", value=_short(item)) from None
+    return tuple(claims)
 
 
 def _short(value: Any, limit: int = 80) -> str:

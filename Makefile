@@ -1,15 +1,17 @@
-# chronicle — `make demo` runs the main job, `make test` checks everything.
+# chronicle — `make demo` runs the main job, `make test` checks everything, `make docs` builds the manual.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench bench-quick clean
+.PHONY: demo test lint typecheck unit docs bench bench-quick clean
 
+# The venv: chronicle with its PostgreSQL driver, and the tools to test, lint, benchmark and
+# document it (pyproject.toml's dependency groups; `--group` needs pip >= 25.1, hence the upgrade).
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[postgres]' --group dev
 	touch $(STAMP)
 
 ## demo: create the archive under events/, import the seed timeline, show it, export it
@@ -35,6 +37,11 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest -q
 
+## docs: regenerate the CLI reference from the click commands, then build the manual (strict) into site/
+docs: $(STAMP)
+	$(BIN)/python docs/gen_cli.py
+	$(BIN)/mkdocs build --strict
+
 ## bench: the benchmark suite (not part of `make test`); writes benchmarks/RESULTS.md
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
@@ -45,4 +52,4 @@ bench-quick: $(STAMP)
 	$(BIN)/python benchmarks/append_bench.py --quick
 
 clean:
-	rm -rf $(VENV) events/chronicle.db* exports/*.html exports/*.ics exports/*.csv
+	rm -rf $(VENV) site events/chronicle.db* exports/*.html exports/*.ics exports/*.csv

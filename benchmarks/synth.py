@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from chronicle.importing import Incoming
+    from chronicle.incoming import Incoming
 
 SEED = 20231109
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -250,21 +250,17 @@ def read_csv_events(path: Path) -> Iterator[SynthEvent]:
 
 
 def incoming(events: Iterator[SynthEvent], origin: str = "benchmark") -> Iterator[Incoming]:
-    """The events as :class:`chronicle.importing.Incoming` items (the importers' output)."""
-    from chronicle.importing import Incoming
-    from chronicle.model import Source
+    """The events as :class:`chronicle.incoming.Incoming` items (the importers' output)."""
+    from chronicle.incoming import Incoming
+    from chronicle.model import EventFields, Source
 
     for event in events:
-        yield Incoming(
-            event.id,
-            {
-                "title": event.title, "date": event.date, "end": event.end,
-                "description": event.description, "tags": list(event.tags),
-                "actors": list(event.actors), "place": event.place,
-                "sources": tuple(
-                    Source(url=s.url, title=s.title, publisher=s.publisher, published=s.published)
-                    for s in event.sources
-                ),
-            },
-            f"{origin}: {event.id}",
+        sources = tuple(
+            Source(url=s.url, title=s.title, publisher=s.publisher, published=s.published)
+            for s in event.sources
         )
+        fields = EventFields.parse(
+            title=event.title, date=event.date, end=event.end, description=event.description,
+            tags=event.tags, actors=event.actors, place=event.place, sources=sources, unsourced=not sources,
+        )
+        yield Incoming(event.id, fields, f"{origin}: {event.id}")

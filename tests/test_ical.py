@@ -532,21 +532,21 @@ def incoming(name: str) -> list[Any]:
 
 def test_real_calendars_map_to_events() -> None:
     (google,) = incoming("icalendar__alarm_google_future.ics")
-    assert google.fields["date"] == "2024-10-04T18:15Z"
-    assert google.fields["end"] == "2024-10-04T19:00Z"
+    assert google.fields.payload()["date"] == "2024-10-04T18:15Z"
+    assert google.fields.payload()["end"] == "2024-10-04T19:00Z"
     # A Windows zone name whose VTIMEZONE (oddly) says +01:00 in November: the file's own
     # definition is what counts, not a guess from the name.
     (windows,) = incoming("khal__tz_windows_format.ics")
-    assert windows.fields["date"] == "2019-11-20T13:00+01:00"
+    assert windows.fields.payload()["date"] == "2019-11-20T13:00+01:00"
     (long_event,) = incoming("khal__event_d_long.ics")  # a bare VEVENT, exclusive DTEND
-    assert (long_event.fields["date"], long_event.fields["end"]) == ("2014-04-09", "2014-04-11")
+    assert (long_event.fields.payload()["date"], long_event.fields.payload()["end"]) == ("2014-04-09", "2014-04-11")
     (one_day,) = incoming("khal__cal_d.ics")
-    assert (one_day.fields["date"], one_day.fields["end"]) == ("2014-04-09", None)
+    assert (one_day.fields.payload()["date"], one_day.fields.payload()["end"]) == ("2014-04-09", None)
     (commas,) = incoming("icalendar__issue_127_categories_with_commas.ics")
-    assert commas.fields["tags"] == ["Meeting, John", "Work, Sarah", "Project"]
-    assert commas.fields["unsourced"] and commas.fields["sources"] == ()
+    assert commas.fields.payload()["tags"] == ["Meeting, John", "Work, Sarah", "Project"]
+    assert commas.fields.unsourced and commas.fields.sources == ()
     (brazil,) = incoming("icalendar__issue_237_fail_to_parse_timezone_with_non_ascii_tzid.ics")
-    assert brazil.fields["date"] == "2017-05-11T13:30-03:00"
+    assert brazil.fields.payload()["date"] == "2017-05-11T13:30-03:00"
     assert brazil.event_id.startswith("no-uid-")  # no UID: identity from start and title
 
 
@@ -568,7 +568,7 @@ def test_bogota_and_guayaquil_are_minus_five_even_with_a_bogus_dst_rule(tmp_path
         "DTSTART;TZID=America/Bogota:20250413T200000\r\nSUMMARY:Bogotá\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
         encoding="utf-8", newline="",
     )
-    dates = {item.event_id: item.fields["date"] for item in read_ical(path, {})}
+    dates = {item.event_id: item.fields.payload()["date"] for item in read_ical(path, {})}
     assert dates == {"gye": "2025-04-13T20:00-05:00", "bog": "2025-04-13T20:00-05:00"}
 
 
@@ -584,13 +584,13 @@ def test_url_becomes_the_source_else_the_event_is_unsourced(tmp_path: Path) -> N
     ).encode("utf-8"))
     first, second = read_ical(path, {})
     assert first.event_id == "a-example.org-" + first.event_id.rsplit("-", 1)[1]
-    assert first.fields["sources"][0].url == "https://example.org/runoff"
-    assert not first.fields["unsourced"]
-    assert first.fields["tags"] == ["elections", "politics"]
-    assert first.fields["place"] == "Ecuador"
-    assert first.fields["description"] == "Second round, Noboa v González"
-    assert (second.fields["date"], second.fields["end"]) == ("2024-12-30", "2025-01-02")
-    assert second.fields["unsourced"] and second.fields["sources"] == ()
+    assert first.fields.sources[0].url == "https://example.org/runoff"
+    assert not first.fields.unsourced
+    assert first.fields.payload()["tags"] == ["elections", "politics"]
+    assert first.fields.place == "Ecuador"
+    assert first.fields.description == "Second round, Noboa v González"
+    assert (second.fields.payload()["date"], second.fields.payload()["end"]) == ("2024-12-30", "2025-01-02")
+    assert second.fields.unsourced and second.fields.sources == ()
 
 
 def test_event_ids_from_uids_are_valid_and_stable() -> None:

@@ -23,7 +23,8 @@ from chronicle.cli import main
 from chronicle.model import make_source
 from chronicle.store import Store
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+#: The manual page whose role recipe the test runs as written.
+RECIPE = Path(__file__).resolve().parent.parent / "docs" / "postgres.md"
 
 pytestmark = pytest.mark.postgres
 
@@ -89,11 +90,11 @@ def test_the_readme_writer_role_can_write_but_not_rewrite(pg_archive: Archive, r
 
 
 def _readme_sql(marker: str) -> str:
-    """The ```sql block of the README that contains ``marker``."""
-    for block in re.findall(r"```sql\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.S):
+    """The ```sql block of docs/postgres.md that contains ``marker``."""
+    for block in re.findall(r"```sql\n(.*?)```", RECIPE.read_text(encoding="utf-8"), flags=re.S):
         if marker in block:
             return str(block)
-    raise AssertionError(f"README has no sql block with {marker!r}")
+    raise AssertionError(f"docs/postgres.md has no sql block with {marker!r}")
 
 
 def test_writers_run_read_committed_even_under_a_serializable_default(pg_archive: Archive) -> None:

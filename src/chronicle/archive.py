@@ -13,20 +13,19 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from chronicle.claiming import claim_drafts, is_dispute, make_claim, rank_draft
-from chronicle.claims import Rank, find_claim
-from chronicle.dates import parse_span
+from chronicle.claiming import claim_drafts, is_dispute, rank_draft
+from chronicle.claims import Rank, find_claim, make_claim
 from chronicle.errors import AmbiguousId, ArchiveNotFound, Conflict, InvalidInput, UnknownEvent
 from chronicle.model import (
     Draft,
     Event,
+    EventFields,
     Kind,
     Provenance,
     Record,
     Source,
     check_id,
-    clean_list,
-    clean_title,
+    recorded_payload,
     slugify,
 )
 from chronicle.query import EventQuery
@@ -148,16 +147,17 @@ class Archive:
         event_id: str | None = None,
     ) -> str:
         """Record a new event; returns its id. A source is required unless ``unsourced``."""
-        payload = recorded_payload(
+        fields = EventFields.parse(
             title=title, date=date, end=end, description=description, tags=tags,
             actors=actors, place=place, sources=sources, unsourced=unsourced,
         )
+        payload = fields.payload()
         if event_id is not None:
             new_id = check_id(event_id)
             if self.store.existing([new_id]):
                 raise InvalidInput("is taken by another event", field="--id", value=new_id)
         else:
-            new_id = self._free_id(slugify(payload["title"]))
+            new_id = self._free_id(slugify(fields.title))
         for _attempt in range(3):
             try:
                 self.store.append([Draft(new_id, Kind.RECORDED, payload, self._prov())])
@@ -168,7 +168,7 @@ class Archive:
                 # chose is theirs, so that conflict stands.
                 if event_id is not None or not self.store.existing([new_id]):
                     raise
-                new_id = self._free_id(slugify(payload["title"]))
+                new_id = self._free_id(slugify(fields.title))
         raise Conflict("other writers kept taking the chosen id", field="id", value=new_id)
 
     def _free_id(self, base: str) -> str:
@@ -186,7 +186,8 @@ class Archive:
         """Change some fields of an event; only the fields that really change are recorded."""
         reason = require_reason(reason)
         event = self.get(ref)
-        payload = revision_payload(event, changes)
+        current = event.fields
+        payload = current.revised(**changes).changes_from(current)
         if not payload:
             raise InvalidInput(
                 "nothing would change", field="revise", value=event.id,
@@ -332,65 +333,7 @@ def require_reason(reason: str | None) -> str:
     return text
 
 
-def recorded_payload(
-    *,
-    title: str,
-    date: str,
-    end: str | None = None,
-    description: str | None = "",
-    tags: tuple[str, ...] | list[str] = (),
-    actors: tuple[str, ...] | list[str] = (),
-    place: str | None = None,
-    sources: tuple[Source, ...] | list[Source] = (),
-    unsourced: bool = False,
-) -> dict[str, Any]:
-    """Validate a new event's fields and return its canonical ``recorded`` payload."""
-    span = parse_span(date, end)
-    if not sources and not unsourced:
-        raise InvalidInput(
-            "an event needs a source", field="--source", value=None,
-            accepted="--source URL, or --unsourced to record it explicitly without one",
-        )
-    if sources and unsourced:
-        raise InvalidInput("contradicts the sources given", field="--unsourced", value=True)
-    return {
-        "title": clean_title(title),
-        "date": span.start.edtf,
-        "end": span.end_edtf,
-        "description": (description or "").strip(),
-        "tags": list(clean_list(list(tags), field="tags")),
-        "actors": list(clean_list(list(actors), field="actors")),
-        "place": (place or "").strip() or None,
-        "sources": [s.to_dict() for s in sources],
-        "unsourced": bool(unsourced),
-    }
-
-
-def revision_payload(event: Event, changes: dict[str, Any]) -> dict[str, Any]:
-    """The fields of ``changes`` that differ from ``event``, validated and canonical."""
-    payload: dict[str, Any] = {}
-    given = {k: v for k, v in changes.items() if v is not None}
-    if "title" in given:
-        title = clean_title(given["title"])
-        if title != event.title:
-            payload["title"] = title
-    if "date" in given or "end" in given:
-        date = given.get("date", event.date)
-        end = given.get("end", event.end)
-        span = parse_span(date, end or None)
-        if span.start.edtf != event.date:
-            payload["date"] = span.start.edtf
-        if span.end_edtf != event.end:
-            payload["end"] = span.end_edtf
-    if "description" in given and given["description"].strip() != event.description:
-        payload["description"] = given["description"].strip()
-    for name in ("tags", "actors"):
-        if name in given:
-            values = clean_list(list(given[name]), field=name)
-            if values != getattr(event, name):
-                payload[name] = list(values)
-    if "place" in given:
-        place = given["place"].strip() or None
-        if place != event.place:
-            payload["place"] = place
-    return payload
+__all__ = [
+    "ARCHIVE_DIR", "ARCHIVE_FILE", "Archive", "VerifyReport", "archive_url", "default_author", "locate",
+    "recorded_payload", "require_reason",
+]

@@ -22,8 +22,7 @@ from chronicle.claims import (
     current_value,
     find_claim,
 )
-from chronicle.dates import parse_span
-from chronicle.model import Draft, Event, Kind, Provenance, Record, Source
+from chronicle.model import Draft, Event, EventFields, Kind, Provenance, Record, Source
 from chronicle.projection import apply
 
 #: The reason on the record that turns an event's existing value into a claim.
@@ -41,13 +40,6 @@ def claim_payload(claim: Claim, *, rank: bool = True) -> dict[str, Any]:
     if claim.note:
         payload["note"] = claim.note
     return payload
-
-
-def make_claim(field_name: str, value: Any, sources: Iterable[Source] = (), *,
-               rank: Rank | str = Rank.NORMAL, note: str | None = None) -> Claim:
-    """A validated claim, not yet stored."""
-    chosen = rank if isinstance(rank, Rank) else Rank.parse(rank)
-    return Claim(field_name, claim_value(field_name, value), tuple(sources), chosen, (note or "").strip() or None)
 
 
 def claim_drafts(event: Event, claim: Claim, prov: Provenance, *, with_base: bool = True) -> list[Draft]:
@@ -116,14 +108,14 @@ class ImportClaims:
 
 def plan_import_claims(
     current: Event,
-    desired: dict[str, Any],
+    desired: EventFields,
     claims: tuple[Claim, ...],
     sources: Iterable[Source],
     prov: Provenance,
 ) -> ImportClaims:
     """Claims for a re-imported item whose event exists already.
 
-    ``desired`` holds the file's values (``date`` and ``end`` as strings). A file that
+    ``desired`` holds the file's values. A file that
     lists claims (a seed) is taken claim by claim. Otherwise a date that cannot be true
     together with the event's date becomes a competing claim — found, not entered —
     while a compatible one (a finer day inside the same year) stays a revision; and a
@@ -168,10 +160,10 @@ def plan_import_claims(
     return plan
 
 
-def _wanted_values(desired: dict[str, Any]) -> Iterator[tuple[str, ClaimValue]]:
-    yield "date", parse_span(desired["date"], desired.get("end") or None).edtf
-    yield "title", claim_value("title", desired["title"])
-    if desired.get("place"):
-        yield "place", claim_value("place", desired["place"])
-    if desired.get("actors"):
-        yield "actors", claim_value("actors", desired["actors"])
+def _wanted_values(desired: EventFields) -> Iterator[tuple[str, ClaimValue]]:
+    yield "date", desired.span.edtf
+    yield "title", desired.title
+    if desired.place:
+        yield "place", desired.place
+    if desired.actors:
+        yield "actors", desired.actors

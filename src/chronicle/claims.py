@@ -111,6 +111,13 @@ class Claim:
         )
 
 
+def make_claim(field_name: str, value: Any, sources: Iterable[Source] = (), *,
+               rank: Rank | str = Rank.NORMAL, note: str | None = None) -> Claim:
+    """A validated claim, not yet stored."""
+    chosen = rank if isinstance(rank, Rank) else Rank.parse(rank)
+    return Claim(field_name, claim_value(field_name, value), tuple(sources), chosen, (note or "").strip() or None)
+
+
 def check_field(field: str) -> str:
     if field not in CLAIMABLE:
         raise InvalidInput("cannot carry claims", field="field", value=field, accepted=", ".join(CLAIMABLE))

@@ -9,6 +9,7 @@ the chain. The rest of the store is portable SQLAlchemy Core.
 
 from __future__ import annotations
 
+import importlib
 import os
 import time
 from pathlib import Path
@@ -21,7 +22,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.types import NullType
 
-from chronicle.errors import ArchiveNotFound, InvalidInput
+from chronicle.errors import ArchiveNotFound, DependencyMissing, InvalidInput
 
 _APPEND_ONLY = "chronicle log is append-only"
 _CHAIN = "chronicle log: a record must continue the chain"
@@ -88,6 +89,7 @@ def make_engine(url: str, *, must_exist: bool = True) -> Engine:
         _configure_sqlite(engine)
         return engine
     if backend == "postgresql":
+        require_postgres_driver(url)
         if parsed.get_driver_name() not in ("psycopg",):
             parsed = parsed.set(drivername="postgresql+psycopg")
         return create_engine(parsed, pool_pre_ping=True)
@@ -95,6 +97,24 @@ def make_engine(url: str, *, must_exist: bool = True) -> Engine:
         "is not a supported database", field="--db", value=url,
         accepted="sqlite:///… or postgresql+psycopg://…",
     )
+
+
+def require_postgres_driver(url: str) -> None:
+    """Raise a one-line :class:`DependencyMissing` unless psycopg 3 can be loaded.
+
+    The PostgreSQL driver is an extra (``pip install 'chronicle[postgres]'``): a SQLite
+    user never needs it, and without this check SQLAlchemy would fail with a traceback.
+    """
+    try:
+        importlib.import_module("psycopg")
+    except ImportError as error:
+        missing = getattr(error, "name", None) == "psycopg"
+        problem = "is not installed" if missing else f"cannot be loaded ({str(error).splitlines()[0]})"
+        raise DependencyMissing(
+            f"PostgreSQL archives need the psycopg driver, which {problem}; "
+            "install it with: pip install 'chronicle[postgres]'",
+            field="--db", value=display_url(url),
+        ) from None
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -97,3 +97,7 @@ class TamperedLog(ChronicleError):
 
 class SchemaMismatch(ChronicleError):
     """The archive's schema is older or newer than this chronicle understands."""
+
+
+class DependencyMissing(ChronicleError):
+    """An optional part of chronicle is not installed (e.g. PostgreSQL's driver)."""

@@ -14,45 +14,22 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from chronicle.archive import Archive, recorded_payload, revision_payload
+from chronicle.archive import Archive
 from chronicle.claiming import claim_drafts, plan_import_claims
-from chronicle.claims import Claim
 from chronicle.errors import ChronicleError, InvalidInput
-from chronicle.model import Draft, Event, Kind, Provenance, Source, check_id
+from chronicle.formats import import_format, importer, log_reader
+from chronicle.incoming import Incoming, Revision, reject_unknown_keys
+from chronicle.model import Draft, Event, Kind, Provenance, Record, check_id
 from chronicle.projection import apply
 from chronicle.store import AppendResult
 
-
-@dataclass(frozen=True, slots=True)
-class Revision:
-    """A later correction that the file itself records (e.g. a seed's source conflict)."""
-
-    reason: str
-    changes: dict[str, Any] = field(default_factory=dict)
-    sources: tuple[Source, ...] = ()
-    author: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Incoming:
-    """One event as a file describes it. ``where`` locates it in the file for errors."""
-
-    event_id: str
-    fields: dict[str, Any]
-    """Keyword arguments of :func:`chronicle.archive.recorded_payload`."""
-    where: str
-    revisions: tuple[Revision, ...] = ()
-    author: str | None = None
-    row: int | None = None
-    """The row (or item) of the file it came from; recorded in each record's origin."""
-    claims: tuple[Claim, ...] = ()
-    """What each source says, where the file lists claims (see :mod:`chronicle.claims`)."""
+__all__ = ["ImportReport", "Incoming", "Revision", "import_file", "import_items", "reject_unknown_keys"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,13 +129,12 @@ def _plan_item(item: Incoming, current: Event | None, default_author: str, origi
     author = item.author or default_author
     if item.row is not None:
         origin = f"{origin} row {item.row}"
-    payload = recorded_payload(**item.fields)
     if current is None:
-        yield Draft(item.event_id, Kind.RECORDED, payload, Provenance(author, origin))
+        yield Draft(item.event_id, Kind.RECORDED, item.fields.payload(), Provenance(author, origin))
         for revision in item.revisions:
             yield from _revision_drafts(item.event_id, revision, author, origin)
         if item.claims:
-            state = _preview(None, Draft(item.event_id, Kind.RECORDED, payload, Provenance(author, origin)))
+            state = _preview(None, Draft(item.event_id, Kind.RECORDED, item.fields.payload(), Provenance(author, origin)))
             assert state is not None
             for claim in item.claims:
                 drafts = claim_drafts(state, claim, Provenance(author, origin), with_base=False)
@@ -168,39 +144,33 @@ def _plan_item(item: Incoming, current: Event | None, default_author: str, origi
         return
     # The archive has this event: bring it to what the file now says, recording only
     # what differs. A file that never changed yields nothing.
-    desired = _desired_state(item, payload)
-    # Values that contradict the archive's become competing claims, not revisions.
-    found = plan_import_claims(current, desired, item.claims, desired["sources"], Provenance(author, origin))
-    if "date" in found.handled:
-        desired["date"], desired["end"] = current.date, current.end
-    for name in found.handled - {"date"}:
-        desired[name] = getattr(current, name)
+    desired = item.fields
+    sources = list(desired.sources)
+    for revision in item.revisions:
+        desired = desired.with_changes(revision.changes)
+        sources.extend(s for s in revision.sources if s not in sources)
+    # Values that contradict the archive's become competing claims, not revisions; a
+    # field that has claims changes only by claims.
+    found = plan_import_claims(current, desired, item.claims, sources, Provenance(author, origin))
+    if found.handled:
+        desired = replace(
+            desired,
+            span=current.span if "date" in found.handled else desired.span,
+            title=current.title if "title" in found.handled else desired.title,
+            place=current.place if "place" in found.handled else desired.place,
+            actors=current.actors if "actors" in found.handled else desired.actors,
+        )
     if counts is not None:
         counts["disputes"] += found.disputes
-    changes = revision_payload(current, {
-        "title": desired["title"], "date": desired["date"], "end": desired["end"] or "",
-        "description": desired["description"], "tags": desired["tags"],
-        "actors": desired["actors"], "place": desired["place"] or "",
-    })
+    changes = desired.changes_from(current.fields)
     if changes:
         yield Draft(item.event_id, Kind.REVISED, changes,
                     Provenance(author, origin, f"re-imported: the file changed {', '.join(sorted(changes))}"))
-    for source in desired["sources"]:
+    for source in sources:
         if source not in current.sources:
             yield Draft(item.event_id, Kind.SOURCED, {"source": source.to_dict()},
                         Provenance(author, origin, "re-imported: the file cites a new source"))
     yield from found.drafts
-
-
-def _desired_state(item: Incoming, payload: dict[str, Any]) -> dict[str, Any]:
-    state = dict(payload)
-    sources = [Source.from_dict(s) for s in payload["sources"]]
-    for revision in item.revisions:
-        for key, value in revision.changes.items():
-            state[key] = value
-        sources.extend(s for s in revision.sources if s not in sources)
-    state["sources"] = sources
-    return state
 
 
 def _revision_drafts(event_id: str, revision: Revision, author: str, origin: str) -> Iterator[Draft]:
@@ -213,38 +183,12 @@ def _revision_drafts(event_id: str, revision: Revision, author: str, origin: str
 
 def _preview(state: Event | None, draft: Draft) -> Event | None:
     """The state after ``draft``, so later items in the same chunk compare against it."""
-    from chronicle.model import Record
-
     record = Record(
         seq=0, event_id=draft.event_id, kind=draft.kind, payload=draft.payload,
         author=draft.provenance.author, recorded_at="", origin=draft.provenance.origin,
         reason=draft.provenance.reason, prev_hash="", hash="",
     )
     return apply(state, record)
-
-
-def reject_unknown_keys(data: dict[str, Any], allowed: Iterable[str], *, where: str) -> None:
-    unknown = sorted(set(data) - set(allowed))
-    if unknown:
-        raise InvalidInput(
-            "unknown key", field=unknown[0], value=data[unknown[0]],
-            accepted=", ".join(sorted(allowed)), where=where,
-        )
-
-
-def detect_format(path: Path, given: str | None) -> str:
-    """``--format``, else the file's extension."""
-    if given:
-        return given.lower()
-    suffix = path.suffix.lower().lstrip(".")
-    aliases = {"toml": "toml", "ics": "ics", "ical": "ics", "csv": "csv", "json": "json",
-               "jsonl": "jsonl", "ndjson": "jsonl", "tsv": "csv"}
-    if suffix not in aliases:
-        raise InvalidInput(
-            "has no known extension", field="file", value=str(path),
-            accepted=".toml (seed), .ics, .csv, .json, .jsonl (log backup), or say --format",
-        )
-    return aliases[suffix]
 
 
 def import_file(
@@ -258,21 +202,18 @@ def import_file(
     now: Callable[[], datetime] | None = None,
 ) -> ImportReport:
     """Import one file, all or nothing; every record points at the file and its SHA-256."""
-    from chronicle.formats import importer
-
-    fmt = detect_format(path, fmt)
+    fmt = import_format(path, fmt)
     if not path.is_file():
         raise InvalidInput("does not exist or is not a file", field="file", value=str(path))
     shown = label or str(path)
     origin = file_origin(shown, sha256_file(path))
     if fmt == "jsonl":
-        from chronicle.formats.log_jsonl import continuing, read_log
-
-        result = archive.store.append_records(continuing(read_log(path), archive.head()))
+        result = archive.store.append_records(log_reader(fmt)(path, archive.head()))
         return ImportReport(shown, result.count, result.count, 0, 0, 0)
-    read = importer(fmt)
-    items = read(path, dict(options or {}, origin=origin, label=shown))
+    items = importer(fmt)(path, dict(options or {}, origin=origin, label=shown))
     report = import_items(archive, items, origin=origin, path=shown, progress=progress, now=now)
-    # Row readers (CSV, JSON) count the rows they left out (--skip-invalid) or skipped.
-    extra = {name: getattr(items, name) for name in ("rejected", "skipped") if hasattr(items, name)}
-    return replace(report, **extra) if extra else report
+    return ImportReport(
+        path=report.path, items=report.items, records=report.records, new_events=report.new_events,
+        changed_events=report.changed_events, unchanged=report.unchanged,
+        rejected=items.rejected, skipped=items.skipped,
+    )

@@ -11,18 +11,16 @@ from dataclasses import replace
 from typing import Any
 
 from chronicle.claims import CLAIM_KINDS, Claim, check_revision, fold_claim
-from chronicle.dates import Span, parse_span
+from chronicle.dates import parse_span
 from chronicle.errors import Conflict, InvalidInput
 from chronicle.model import (
-    REVISABLE,
     Event,
+    EventFields,
     HistoryEntry,
     Kind,
     Record,
     Source,
     Status,
-    clean_list,
-    clean_title,
 )
 
 #: Bump when the projection's shape or meaning changes: stored projections of an older
@@ -35,8 +33,12 @@ def upcast(record: Record) -> Record:
     return record
 
 
-def apply(state: Event | None, record: Record) -> Event:
-    """The event after ``record``; raises if the record makes no sense for ``state``."""
+def apply(state: Event | None, record: Record, fields: EventFields | None = None) -> Event:
+    """The event after ``record``; raises if the record makes no sense for ``state``.
+
+    ``fields`` are the record's content already parsed (the write path has them from
+    the draft); without them, the content is read from the stored payload.
+    """
     record = upcast(record)
     payload = record.payload
     kind = record.kind
@@ -49,7 +51,7 @@ def apply(state: Event | None, record: Record) -> Event:
     if kind is Kind.RECORDED:
         if state is not None:
             raise Conflict("an event with this id exists already", field="id", value=record.event_id)
-        return _new_event(record, payload, entry)
+        return _new_event(record, fields or EventFields.from_payload(payload), entry)
     if state is None:
         raise InvalidInput("no such event", field="id", value=record.event_id)
     common: dict[str, Any] = {
@@ -62,7 +64,9 @@ def apply(state: Event | None, record: Record) -> Event:
     if kind is Kind.REVISED:
         if state.claims:
             check_revision(state, payload)
-        return replace(state, **_revised_fields(state, payload), **common)
+        new = fields or state.fields.with_changes(payload)
+        return replace(state, title=new.title, span=new.span, description=new.description, tags=new.tags,
+                       actors=new.actors, place=new.place, **common)
     if kind in CLAIM_KINDS:
         return replace(state, **fold_claim(state, record), **common)
     if kind is Kind.SOURCED:
@@ -81,18 +85,17 @@ def apply(state: Event | None, record: Record) -> Event:
     raise InvalidInput("unknown record kind", field="kind", value=kind)
 
 
-def _new_event(record: Record, payload: dict[str, Any], entry: HistoryEntry) -> Event:
-    sources = tuple(Source.from_dict(s) for s in payload.get("sources", ()))
+def _new_event(record: Record, fields: EventFields, entry: HistoryEntry) -> Event:
     return Event(
         id=record.event_id,
-        title=clean_title(payload.get("title")),
-        span=_span(payload.get("date"), payload.get("end")),
-        description=payload.get("description") or "",
-        tags=clean_list(payload.get("tags"), field="tags"),
-        actors=clean_list(payload.get("actors"), field="actors"),
-        place=payload.get("place") or None,
-        sources=sources,
-        unsourced=bool(payload.get("unsourced")) and not sources,
+        title=fields.title,
+        span=fields.span,
+        description=fields.description,
+        tags=fields.tags,
+        actors=fields.actors,
+        place=fields.place,
+        sources=fields.sources,
+        unsourced=fields.unsourced and not fields.sources,
         revision=1,
         created_at=record.recorded_at,
         updated_at=record.recorded_at,
@@ -101,36 +104,6 @@ def _new_event(record: Record, payload: dict[str, Any], entry: HistoryEntry) -> 
         last_reason=record.reason,
         history=(entry,),
     )
-
-
-def _revised_fields(state: Event, payload: dict[str, Any]) -> dict[str, Any]:
-    unknown = set(payload) - set(REVISABLE)
-    if unknown:
-        raise InvalidInput("cannot be revised", field=", ".join(sorted(unknown)), accepted=", ".join(REVISABLE))
-    changes: dict[str, Any] = {}
-    if "title" in payload:
-        changes["title"] = clean_title(payload["title"])
-    if "date" in payload or "end" in payload:
-        start = payload.get("date", state.date)
-        end = payload.get("end", state.end)
-        changes["span"] = _span(start, end)
-    if "description" in payload:
-        changes["description"] = payload["description"] or ""
-    if "tags" in payload:
-        changes["tags"] = clean_list(payload["tags"], field="tags")
-    if "actors" in payload:
-        changes["actors"] = clean_list(payload["actors"], field="actors")
-    if "place" in payload:
-        changes["place"] = payload["place"] or None
-    return changes
-
-
-def _span(date: Any, end: Any) -> Span:
-    if not isinstance(date, str):
-        raise InvalidInput("must be a date string", field="date", value=date)
-    if end is not None and not isinstance(end, str):
-        raise InvalidInput("must be a date string", field="end", value=end)
-    return parse_span(date, end)
 
 
 def event_to_doc(event: Event) -> dict[str, Any]:

@@ -2,20 +2,25 @@
 
 Formats know nothing of tables: exporters receive an iterator of
 :class:`~chronicle.model.Event` (or of log :class:`~chronicle.model.Record`) and an
-:class:`ExportContext`; importers yield :class:`~chronicle.importing.Incoming` items.
-Modules are loaded only when their format is used, so ``chronicle add`` never pays for
-jinja2 or icalendar.
+:class:`ExportContext`; importers return :class:`~chronicle.incoming.ImportItems` (the
+parsed :class:`~chronicle.incoming.Incoming` items and their own counts of what they
+left out). This module is the one registry the service finds formats through; a format
+module is loaded only when its format is used (``importlib``, not to dodge a cycle —
+formats never import the service modules — but so that ``chronicle add`` never pays for
+jinja2 or icalendar).
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TextIO
 
 from chronicle.errors import InvalidInput
-from chronicle.model import Event
+from chronicle.incoming import Importer
+from chronicle.model import Event, Record
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +71,7 @@ def _load(registry: dict[str, str], fmt: str, role: str) -> Any:
     """Import the module behind ``fmt`` only now: `chronicle add` never pays for it."""
     if fmt not in registry:
         raise InvalidInput(f"is not an {role} format", field="--format", value=fmt,
-                           accepted=", ".join(sorted([*registry, "jsonl"])))
+                           accepted=", ".join(sorted({*registry, "jsonl"})))
     module_name, _, function = registry[fmt].partition(":")
     return getattr(importlib.import_module(module_name), function)
 
@@ -75,9 +80,8 @@ def exporter(fmt: str) -> Exporter:
     return _load(EXPORTERS, fmt, "export")  # type: ignore[no-any-return]
 
 
-#: ``format -> "module:function"``; the function is
-#: ``(path: Path, options: Mapping) -> Iterable[Incoming]``. ``jsonl`` (a log backup) is
-#: replayed record by record instead, see :func:`chronicle.importing.import_file`.
+#: ``format -> "module:function"``; each function is an :class:`~chronicle.incoming.Importer`.
+#: ``jsonl`` (a log backup) is replayed record by record instead (:data:`LOG_READERS`).
 IMPORTERS: dict[str, str] = {
     "toml": "chronicle.formats.seed:iter_seed_file",
     "ics": "chronicle.formats.ical:read_ical",
@@ -85,6 +89,33 @@ IMPORTERS: dict[str, str] = {
     "json": "chronicle.formats.json_format:read_json",
 }
 
+#: ``format -> "module:function"``: ``(path, head) -> Iterator[Record]``, the records of a
+#: backup that continue an archive whose head is ``head``.
+LOG_READERS: dict[str, str] = {
+    "jsonl": "chronicle.formats.log_jsonl:read_backup",
+}
 
-def importer(fmt: str) -> Callable[..., Iterable[Any]]:
+#: File extensions an import recognises, and the format each means.
+IMPORT_EXTENSIONS = {"toml": "toml", "ics": "ics", "ical": "ics", "csv": "csv", "json": "json",
+                     "jsonl": "jsonl", "ndjson": "jsonl", "tsv": "csv"}
+
+
+def importer(fmt: str) -> Importer:
     return _load(IMPORTERS, fmt, "import")  # type: ignore[no-any-return]
+
+
+def log_reader(fmt: str) -> Callable[[Path, Any], Iterator[Record]]:
+    return _load(LOG_READERS, fmt, "import")  # type: ignore[no-any-return]
+
+
+def import_format(path: Path, given: str | None) -> str:
+    """``--format``, else the file's extension."""
+    if given:
+        return given.lower()
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix not in IMPORT_EXTENSIONS:
+        raise InvalidInput(
+            "has no known extension", field="file", value=str(path),
+            accepted=".toml (seed), .ics, .csv, .json, .jsonl (log backup), or say --format",
+        )
+    return IMPORT_EXTENSIONS[suffix]

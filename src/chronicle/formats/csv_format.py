@@ -44,7 +44,7 @@ from chronicle.formats.mapping import (
     converter_for,
 )
 from chronicle.formats.rows import RowStream, SourceRow
-from chronicle.importing import Incoming
+from chronicle.incoming import Incoming
 from chronicle.model import Event, Source, make_source
 from chronicle.projection import event_to_doc
 

@@ -16,7 +16,7 @@ building an ``icalendar.Calendar`` (see ``benchmarks/ical_bench.py``). What it w
 
 Import reads with the ``icalendar`` library (lenient about BOMs, LF line ends, Windows
 and custom ``VTIMEZONE`` names) and turns each VEVENT into an
-:class:`~chronicle.importing.Incoming`. chronicle's own ``X-CHRONICLE-*`` properties
+:class:`~chronicle.incoming.Incoming`. chronicle's own ``X-CHRONICLE-*`` properties
 restore what a calendar cannot say (precision, sources, actors), so an export
 round-trips into the same events.
 """
@@ -36,8 +36,8 @@ from urllib.parse import quote
 from chronicle.dates import Precision, Span, parse_span
 from chronicle.errors import ChronicleError, InvalidInput
 from chronicle.formats import ExportContext, ExportStats
-from chronicle.importing import Incoming
-from chronicle.model import Event, Source, Status, check_id, make_source
+from chronicle.incoming import ImportItems, Incoming, Items
+from chronicle.model import Event, EventFields, Source, Status, check_id, make_source
 
 POLICIES = ("span", "start", "skip")
 """``imprecise``: month/year/approximate/ongoing dates span their whole period, sit on
@@ -335,7 +335,7 @@ def export_ical(
 # --- reading ------------------------------------------------------------------------
 
 
-def read_ical(path: Path, options: Mapping[str, Any] | None = None) -> Iterator[Incoming]:
+def read_ical(path: Path, options: Mapping[str, Any] | None = None) -> ImportItems:
     """Each VEVENT of ``path`` as an :class:`Incoming`; a broken file raises before any.
 
     The whole file is parsed and checked first, so a file with one bad event imports
@@ -345,8 +345,9 @@ def read_ical(path: Path, options: Mapping[str, Any] | None = None) -> Iterator[
     out.
     """
     label = str((options or {}).get("label") or path)
-    items = [item for item in _read_items(path, label) if item is not None]
-    return iter(items)
+    read = list(_read_items(path, label))
+    items = [item for item in read if item is not None]
+    return Items(items, skipped=len(read) - len(items))
 
 
 def _read_items(path: Path, label: str) -> Iterator[Incoming | None]:
@@ -438,21 +439,12 @@ def _incoming(component: Any, uid: str, where: str) -> Incoming | None:
     if not uid:
         # RFC 5545 requires a UID; without one, the start and title are the event's identity.
         uid = f"no-uid-{hashlib.sha256(f'{span.edtf} {title}'.encode()).hexdigest()[:16]}"
-    return Incoming(
-        event_id=event_id_for(uid),
-        fields={
-            "title": title,
-            "date": span.start.edtf,
-            "end": span.end_edtf,
-            "description": description,
-            "tags": _categories(component),
-            "actors": list(_all_text(component, "X-CHRONICLE-ACTOR")),
-            "place": _text(component, "LOCATION") or None,
-            "sources": sources,
-            "unsourced": not sources,
-        },
-        where=where,
+    fields = EventFields.parse(
+        title=title, date=span.start.edtf, end=span.end_edtf, description=description,
+        tags=_categories(component), actors=list(_all_text(component, "X-CHRONICLE-ACTOR")),
+        place=_text(component, "LOCATION") or None, sources=sources, unsourced=not sources,
     )
+    return Incoming(event_id=event_id_for(uid), fields=fields, where=where)
 
 
 def event_id_for(uid: str) -> str:

@@ -29,13 +29,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
-from chronicle.claiming import make_claim
-from chronicle.claims import Claim
+from chronicle.claims import Claim, make_claim
 from chronicle.errors import InvalidInput
 from chronicle.formats import ExportContext, ExportStats
 from chronicle.formats.mapping import FieldMap, Row, RowError, Skip, build, converter_for
 from chronicle.formats.rows import RowStream, SourceRow
-from chronicle.importing import Incoming
+from chronicle.incoming import Incoming
 from chronicle.model import Event, Source, make_source
 
 FORMAT = {"format": "events", "version": 1}

@@ -105,6 +105,11 @@ def continuing(records: Iterable[Record], head: Head) -> Iterator[Record]:
         yield record
 
 
+def read_backup(path: Path, head: Head) -> Iterator[Record]:
+    """The records of the backup at ``path`` that continue an archive whose head is ``head``."""
+    return continuing(read_log(path), head)
+
+
 def _short(text: str, limit: int = 80) -> str:
     text = text.strip()
     return text if len(text) <= limit else text[:limit] + "…"

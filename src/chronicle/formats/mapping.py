@@ -2,7 +2,7 @@
 
 A foreign file names its columns its own way. A :class:`FieldMap` says which column (or
 JSON path, ``category.name``, ``source.url``) holds each chronicle field; a
-:class:`RowConverter` turns one row into an :class:`~chronicle.importing.Incoming`, or
+:class:`RowConverter` turns one row into an :class:`~chronicle.incoming.Incoming`, or
 says why the row is not an event (:class:`Skip`), or raises an error naming the column.
 
 Rules every converter follows:
@@ -31,10 +31,10 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from chronicle.archive import recorded_payload
+from chronicle.dates import parse_date
 from chronicle.errors import ChronicleError, InvalidInput
-from chronicle.importing import Incoming
-from chronicle.model import Source, check_id, make_source, slugify
+from chronicle.incoming import Incoming
+from chronicle.model import EventFields, Source, check_id, make_source, slugify
 
 #: The chronicle fields a column can be mapped to.
 FIELDS = (
@@ -195,17 +195,12 @@ def build(row: Row, *, event_id: str | None, title: str, date: str, end: str | N
     Errors name the row's column (from ``columns``: field -> column names) rather than
     chronicle's field, since that is what the user can find in their file.
     """
-    unique = list(dict.fromkeys(sources))
+    unique = tuple(dict.fromkeys(sources))
     with _blame(columns):
-        fields: dict[str, Any] = {
-            "title": title, "date": date, "end": end, "description": description,
-            "tags": list(tags), "actors": list(actors), "place": place,
-            "sources": unique, "unsourced": not unique,
-        }
-        payload = recorded_payload(**fields)
+        fields = EventFields.parse(title=title, date=date, end=end, description=description, tags=tags,
+                                   actors=actors, place=place, sources=unique, unsourced=not unique)
         key = check_id(event_id, field="id") if event_id is not None else \
-            content_key(payload["title"], date if end is None else f"{date}/{end}", key_prefix)
-    fields["date"], fields["end"] = payload["date"], payload["end"]
+            content_key(fields.title, date if end is None else f"{date}/{end}", key_prefix)
     return Incoming(key, fields, row.where, row=row.number)
 
 
@@ -305,8 +300,6 @@ def _window(start: str, stop: str) -> tuple[str, str | None]:
     if start[5:] == "01-01" and stop[5:] == "12-31" and start[:4] == stop[:4]:
         return start[:4], None
     if start[:7] == stop[:7] and start[8:] == "01":
-        from chronicle.dates import parse_date
-
         try:
             if parse_date(start[:7]).latest_day.isoformat() == stop:
                 return start[:7], None

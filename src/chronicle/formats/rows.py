@@ -8,7 +8,7 @@ error is raised inside the import's transaction.
 With ``--skip-invalid --rejects PATH`` bad rows are left out and written to PATH (a CSV:
 row, column, value, reason, then the row's own cells), and the good rows are imported.
 The stream counts what it rejected and skipped; :func:`chronicle.importing.import_file`
-puts those counts in the import report.
+puts those counts in the import report (the :class:`~chronicle.incoming.ImportItems` protocol).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import IO, Any
 
 from chronicle.errors import ChronicleError, InvalidInput
 from chronicle.formats.mapping import Row, Skip
-from chronicle.importing import Incoming
+from chronicle.incoming import Incoming
 
 
 @dataclass(slots=True)

@@ -39,12 +39,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from chronicle.claiming import make_claim
-from chronicle.claims import CLAIMABLE, Claim, current_claim
+from chronicle.claims import CLAIMABLE, Claim, current_claim, make_claim
 from chronicle.dates import parse_span
 from chronicle.errors import ChronicleError, InvalidInput
-from chronicle.importing import Incoming, Revision, reject_unknown_keys
-from chronicle.model import REVISABLE, Source, make_source
+from chronicle.incoming import ImportItems, Incoming, Items, Revision, reject_unknown_keys
+from chronicle.model import REVISABLE, EventFields, Source, check_id, make_source, revision_changes
 
 _EVENT_KEYS = (
     "id", "title", "date", "end", "description", "tags", "actors", "place",
@@ -120,21 +119,16 @@ def _event(raw: Any, named: dict[str, Source], where: str) -> Incoming:
     if "unsourced" in raw:
         _expect(raw["unsourced"], bool, "unsourced", where)
     sources = tuple(_cite(s, named, where) for s in raw.get("sources", []))
-    fields = {
-        "title": raw["title"],
-        "date": raw["date"],
-        "end": raw.get("end"),
-        "description": raw.get("description", ""),
-        "tags": raw.get("tags", []),
-        "actors": raw.get("actors", []),
-        "place": raw.get("place"),
-        "sources": sources,
-        "unsourced": raw.get("unsourced", False),
-    }
     revisions = tuple(
         _revision(r, named, f"{where}: revision {n}") for n, r in enumerate(raw.get("revisions", []), 1)
     )
-    return Incoming(raw["id"], fields, where, revisions, raw.get("author"), claims=claims)
+    event_id = check_id(raw["id"], field="id")
+    fields = EventFields.parse(
+        title=raw["title"], date=raw["date"], end=raw.get("end"), description=raw.get("description", ""),
+        tags=raw.get("tags", []), actors=raw.get("actors", []), place=raw.get("place"),
+        sources=sources, unsourced=raw.get("unsourced", False),
+    )
+    return Incoming(event_id, fields, where, revisions, raw.get("author"), claims=claims)
 
 
 def _list(value: Any, where: str) -> list[Any]:
@@ -171,16 +165,10 @@ def _revision(raw: Any, named: dict[str, Source], where: str) -> Revision:
     if not isinstance(reason, str) or not reason.strip():
         raise InvalidInput("is required", field="reason", value=reason, where=where,
                            accepted="a sentence saying why the event changed")
-    changes = {k: raw[k] for k in REVISABLE if k in raw}
-    if "date" in changes or "end" in changes:
-        try:
-            span = parse_span(changes.get("date", "0001"), changes.get("end"))
-        except ChronicleError as error:
-            raise error.located(where) from None
-        if "date" in changes:
-            changes["date"] = span.start.edtf
-        if "end" in changes:
-            changes["end"] = span.end_edtf
+    try:
+        changes = revision_changes({k: raw[k] for k in REVISABLE if k in raw})
+    except ChronicleError as error:
+        raise error.located(where) from None
     sources = tuple(_cite(s, named, where) for s in raw.get("sources", []))
     return Revision(reason.strip(), changes, sources, raw.get("author"))
 
@@ -220,6 +208,6 @@ def _expect(value: Any, kind: type, field: str, where: str) -> None:
         )
 
 
-def iter_seed_file(path: Path, options: Any = None) -> Iterator[Incoming]:
+def iter_seed_file(path: Path, options: Any = None) -> ImportItems:
     """Importer entry point (see :data:`chronicle.formats.IMPORTERS`)."""
-    return iter_seed(path)
+    return Items(read_seed(path)[1])

@@ -270,11 +270,12 @@ class Archive:
         value: Any,
         sources: tuple[Source, ...] | list[Source],
         *,
-        rank: Rank | str = Rank.NORMAL,
+        rank: Rank | str | None = None,
         note: str | None = None,
         reason: str | None = None,
     ) -> ClaimResult:
-        """Record that ``sources`` give ``value`` for the event's ``field``.
+        """Record that ``sources`` give ``value`` for the event's ``field`` (a new claim
+        is ``normal`` unless ``rank`` says otherwise).
 
         The first claim on a field also records the field's present value as a claim
         with the event's sources. A claim is never silently dropped: if it contradicts
@@ -284,8 +285,9 @@ class Archive:
             raise InvalidInput("a claim needs a source", field="--source", value=None,
                                accepted="--source URL or --source @KEY")
         event = self.get(ref)
-        claim = make_claim(field, value, sources, rank=rank, note=note)
-        drafts = claim_drafts(event, claim, self._prov(reason))
+        claim = make_claim(field, value, sources, rank=rank or Rank.NORMAL, note=note)
+        # Without a rank, a value already claimed keeps its rank: the call adds support.
+        drafts = claim_drafts(event, claim, self._prov(reason), keep_rank=rank is None)
         if not drafts:
             raise Conflict("this claim is already recorded with these sources", field=field, value=claim.display())
         dispute = is_dispute(event, claim)

@@ -42,11 +42,13 @@ def claim_payload(claim: Claim, *, rank: bool = True) -> dict[str, Any]:
     return payload
 
 
-def claim_drafts(event: Event, claim: Claim, prov: Provenance, *, with_base: bool = True) -> list[Draft]:
+def claim_drafts(event: Event, claim: Claim, prov: Provenance, *, with_base: bool = True,
+                 keep_rank: bool = False) -> list[Draft]:
     """The records that add ``claim`` to ``event`` (nothing if it is already there as given).
 
     ``with_base``: if the field has no claims yet and its present value differs, first
-    record that value as a normal claim with the event's sources.
+    record that value as a normal claim with the event's sources. ``keep_rank``: a claim
+    already made keeps its rank (more sources for it are not a re-ranking).
     """
     drafts: list[Draft] = []
     present = current_value(event, claim.field)
@@ -62,7 +64,7 @@ def claim_drafts(event: Event, claim: Claim, prov: Provenance, *, with_base: boo
     payload = claim_payload(Claim(claim.field, claim.value, added), rank=False)
     if claim.note and claim.note != existing.note:
         payload["note"] = claim.note
-    if claim.rank is not existing.rank:
+    if claim.rank is not existing.rank and not keep_rank:
         payload["rank"] = claim.rank.value
     if added or "note" in payload or "rank" in payload:
         drafts.append(Draft(event.id, Kind.CLAIMED, payload, prov))

@@ -215,5 +215,5 @@ def import_file(
     return ImportReport(
         path=report.path, items=report.items, records=report.records, new_events=report.new_events,
         changed_events=report.changed_events, unchanged=report.unchanged,
-        rejected=items.rejected, skipped=items.skipped,
+        rejected=items.rejected, skipped=items.skipped, disputes=report.disputes,
     )

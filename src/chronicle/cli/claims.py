@@ -41,13 +41,15 @@ def _one_value(date: str | None, title: str | None, place: str | None, actors: t
 @click.argument("event_id", metavar="ID")
 @value_options
 @source_options(required=True)
-@click.option("--rank", "rank", type=click.Choice(["preferred", "normal", "deprecated"]), default="normal",
-              show_default=True, help="preferred: this becomes the value shown; deprecated: known to be wrong.")
+@click.option("--rank", "rank", type=click.Choice(["preferred", "normal", "deprecated"]),
+              help="preferred: this becomes the value shown; deprecated: known to be wrong. "
+                   "[default: normal for a new claim; unchanged for a value already claimed]")
 @click.option("--note", metavar="TEXT", help="Why the claim is doubtful, or how it was read from the source.")
 @click.option("--reason", help="Why this claim is recorded (optional).")
 @click.pass_obj
 def claim(settings: Any, /, event_id: str, date: str | None, title: str | None, place: str | None,
-          actors: tuple[str, ...], rank: str, note: str | None, reason: str | None, **source: Any) -> None:
+          actors: tuple[str, ...], rank: str | None, note: str | None, reason: str | None,
+          **source: Any) -> None:
     """Record what one source says about an event's date, title, place or actors.
 
     The event keeps its value unless the claim is ranked preferred; a claim that cannot

@@ -136,14 +136,25 @@ def revise(settings: Any, /, event_id: str, title: str | None, date: str | None,
 @click.argument("event_id", metavar="ID")
 @source_options(required=True)
 @click.option("--reason", help="Why this source is added (optional).")
+@click.option("--date", metavar="WHEN",
+              help="The date this source gives: recorded as its claim; one that contradicts the event's makes it disputed.")
 @click.pass_obj
-def cite(settings: Any, /, event_id: str, reason: str | None, **source: Any) -> None:
+def cite(settings: Any, /, event_id: str, reason: str | None, date: str | None, **source: Any) -> None:
     """Add a source to an event (appends a 'sourced' record).
+
+    With --date the source's date is recorded as a claim (see `chronicle claim`): a finer
+    date inside the event's agrees with it; one that cannot be true with it is a dispute.
 
     \b
     Example:
       chronicle cite tc-television-attack --source https://apnews.com/… --publisher AP
     """
+    if date is not None:
+        result = settings.archive().claim(event_id, "date", date, [_source(**source)], reason=reason)
+        click.echo(f"{result.event.id}: now cites {len(result.event.sources)} source(s)"
+                   + ("; its date contradicts the event's: sources disagree (see `chronicle disputes`)"
+                      if result.dispute else ""))
+        return
     event = settings.archive().cite(event_id, _source(**source), reason=reason)
     click.echo(f"{event.id}: now cites {len(event.sources)} source(s)")
 

@@ -231,3 +231,50 @@ def test_claims_round_trip_through_json_and_the_jsonl_backup(seeded: Archive, tm
     import_file(restored, tmp_path / "log.jsonl")
     assert restored.verify().head_hash == seeded.verify().head_hash
     assert [e.to_dict() for e in restored.disputed()] == disputed
+
+
+# -- exports -----------------------------------------------------------------------------------
+
+
+def test_the_html_page_says_sources_disagree_with_each_value_and_its_linked_sources(
+        seeded: Archive, tmp_path: Path) -> None:
+    export(seeded, "html", EventQuery(), str(tmp_path / "t.html"))
+    page = (tmp_path / "t.html").read_text(encoding="utf-8")
+    start = page.index('id="event-noboa-takes-office"')
+    fragment = page[start:page.index("</li>\n<li", page.index("</details>", start))]
+    block = fragment[fragment.index("<strong>Sources disagree:</strong>"):]
+    preferred, other = block.split('<li class="claim normal">')
+    assert "<strong>23 Nov 2023</strong> <span class=\"rank\">(preferred)</span>" in preferred
+    assert f'<a href="{TELESUR}" rel="noopener noreferrer">teleSUR English</a>' in preferred
+    assert f'<a href="{MERCOPRESS}" rel="noopener noreferrer">MercoPress</a>' in preferred
+    assert "<strong>Oct 2023</strong> <span class=\"rank\">(normal)</span>" in other
+    assert f'<a href="{RS}" rel="noopener noreferrer">' in other
+    assert page.count("Sources disagree:") == 2  # the two disputed events, not the agreeing claims
+
+
+def test_csv_has_a_disputed_column_and_a_claims_file(runner: CliRunner, seeded_dir: Path, tmp_path: Path) -> None:
+    import csv
+
+    result = cli(runner, seeded_dir, "export", "--format", "csv", "-o", str(tmp_path / "e.csv"),
+                 "--claims-file", str(tmp_path / "claims.csv"))
+    assert result.exit_code == 0, result.output
+    with open(tmp_path / "e.csv", encoding="utf-8", newline="") as handle:
+        rows = {r["id"]: r for r in csv.DictReader(handle)}
+    assert {k for k, r in rows.items() if r["disputed"]} == {"noboa-takes-office", "matrix-aviation-memorandum"}
+    assert rows["noboa-takes-office"]["disputed"] == "date" and rows["tc-television-attack"]["disputed"] == ""
+    with open(tmp_path / "claims.csv", encoding="utf-8", newline="") as handle:
+        claims = list(csv.DictReader(handle))
+    office = [(c["claim_number"], c["field"], c["value"], c["rank"]) for c in claims if c["event_id"] == "noboa-takes-office"]
+    assert office == [("1", "date", "2023-11-23", "preferred"), ("2", "date", "2023-10", "normal")]
+    assert [s["url"] for s in json.loads(next(c for c in claims if c["value"] == "2023-10")["sources"])] == [RS]
+    assert len(claims) == 8  # four events with two claims each
+
+
+def test_icalendar_keeps_the_preferred_date_and_notes_the_disagreement(seeded: Archive, tmp_path: Path) -> None:
+    export(seeded, "ics", EventQuery(), str(tmp_path / "t.ics"))
+    text = (tmp_path / "t.ics").read_bytes().decode("utf-8").replace("\r\n ", "")
+    start = text.index("UID:noboa-takes-office@")
+    office = text[start:text.index("END:VEVENT", start)]
+    assert "DTSTART;VALUE=DATE:20231123" in office
+    assert ("Sources disagree on the date:\\n- 23 Nov 2023 [preferred]: teleSUR English\\, MercoPress "
+            "(two specific reports of the ceremony)\\n- Oct 2023 [normal]: Responsible Statecraft") in office

@@ -29,6 +29,15 @@ from chronicle.model import (
     slugify,
 )
 from chronicle.query import EventQuery
+from chronicle.sources import (
+    SOURCE_KINDS,
+    SourceEntry,
+    check_key,
+    check_kind,
+    entry_payload,
+    fold_source,
+    log_id,
+)
 from chronicle.store import AppendResult, Head, Store
 
 ARCHIVE_DIR = "events"
@@ -319,6 +328,65 @@ class Archive:
             if event.disputed:
                 found += 1
                 yield event
+
+    # -- sources as records (see chronicle.sources) ----------------------------------
+
+    def add_source(self, key: str, source: Source, *, kind: str | None = None,
+                   description: str | None = None, reason: str | None = None) -> SourceEntry:
+        """Define a source once under ``key``; cite it afterwards as ``@KEY``."""
+        key = check_key(key)
+        payload = entry_payload(source, check_kind(kind), (description or "").strip() or None)
+        return self._append_source(key, Kind.SOURCE_ADDED, payload, reason)
+
+    def correct_source(self, key: str, *, reason: str, source: Source | None = None, kind: str | None = None,
+                       description: str | None = None) -> SourceEntry:
+        """A new version of a defined source (given fields replace the old ones), with a reason."""
+        why = require_reason(reason)
+        entry = self.source_entry(key, include_withdrawn=True)
+        payload = entry_payload(source or entry.source, check_kind(kind) if kind else entry.kind,
+                                (description.strip() or None) if description is not None else entry.description)
+        return self._append_source(entry.key, Kind.SOURCE_CORRECTED, payload, why)
+
+    def withdraw_source(self, key: str, *, reason: str) -> SourceEntry:
+        """Stop ``@KEY`` from being cited; events that cite it keep their citation."""
+        why = require_reason(reason)
+        entry = self.source_entry(key, include_withdrawn=True)
+        return self._append_source(entry.key, Kind.SOURCE_WITHDRAWN, {}, why)
+
+    def source_entry(self, key: str, *, include_withdrawn: bool = False) -> SourceEntry:
+        """The defined source ``@KEY`` as it stands now."""
+        key = check_key(key, field="source")
+        entry: SourceEntry | None = None
+        for record in self.store.records(event_id=log_id(key)):
+            entry = fold_source(entry, record)
+        if entry is None:
+            raise UnknownEvent("no source has this key", field="source", value="@" + key,
+                               accepted="a key from `chronicle source list`, or define it with `chronicle source add`")
+        if entry.withdrawn and not include_withdrawn:
+            raise InvalidInput(f"was withdrawn ({entry.reason})", field="source", value="@" + key,
+                               accepted="another source")
+        return entry
+
+    def source_entries(self) -> list[SourceEntry]:
+        """Every defined source, in the order they were defined (reads the whole log)."""
+        entries: dict[str, SourceEntry] = {}
+        for record in self.store.records():
+            if record.kind in SOURCE_KINDS:
+                key = record.event_id.removeprefix("@")
+                entries[key] = fold_source(entries.get(key), record)
+        return list(entries.values())
+
+    def _append_source(self, key: str, kind: Kind, payload: dict[str, Any], reason: str | None) -> SourceEntry:
+        current: SourceEntry | None = None
+        for record in self.store.records(event_id=log_id(key)):
+            current = fold_source(current, record)
+        draft = Draft(log_id(key), kind, payload, self._prov(reason))
+        result = fold_source(current, Record(
+            seq=0, event_id=draft.event_id, kind=kind, payload=payload, author=self.author, recorded_at="",
+            origin=self.origin, reason=reason, prev_hash="", hash="",
+        ))
+        self.store.append([draft])
+        return result
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,6 +43,10 @@ class Kind(StrEnum):
     """A source's value for a field, competing with others (see :mod:`chronicle.claims`)."""
     RANKED = "ranked"
     """A claim's new rank: preferred, normal or deprecated."""
+    SOURCE_ADDED = "source-added"
+    """A source defined once under a key, cited as ``@KEY`` (see :mod:`chronicle.sources`)."""
+    SOURCE_CORRECTED = "source-corrected"
+    SOURCE_WITHDRAWN = "source-withdrawn"
 
 
 class Status(StrEnum):

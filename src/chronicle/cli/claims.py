@@ -9,7 +9,7 @@ import click
 
 from chronicle.cli.output import claim_lines, event_line, json_array
 from chronicle.cli.read import build_query, filter_options
-from chronicle.cli.write import _source, source_options
+from chronicle.cli.write import given_source, source_options
 
 
 def value_options(function: Any) -> Any:
@@ -40,7 +40,7 @@ def _one_value(date: str | None, title: str | None, place: str | None, actors: t
 @click.command()
 @click.argument("event_id", metavar="ID")
 @value_options
-@source_options(required=True)
+@source_options(required=False)
 @click.option("--rank", "rank", type=click.Choice(["preferred", "normal", "deprecated"]),
               help="preferred: this becomes the value shown; deprecated: known to be wrong. "
                    "[default: normal for a new claim; unchanged for a value already claimed]")
@@ -61,7 +61,7 @@ def claim(settings: Any, /, event_id: str, date: str | None, title: str | None, 
         --source https://responsiblestatecraft.org/ --note "the summary's loose month"
     """
     field, value = _one_value(date, title, place, actors)
-    result = settings.archive().claim(event_id, field, value, [_source(**source)], rank=rank, note=note,
+    result = settings.archive().claim(event_id, field, value, [given_source(settings, source)], rank=rank, note=note,
                                       reason=reason)
     event = result.event
     click.echo(f"{event.id}: {len([c for c in event.claims if c.field == field])} claim(s) on {field}"

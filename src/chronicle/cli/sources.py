@@ -103,7 +103,8 @@ def withdraw(settings: Any, /, key: str, reason: str) -> None:
 
 
 @source.command("list")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="json: every source with its kind, description, versions and whether withdrawn.")
 @click.pass_obj
 def list_sources(settings: Any, /, fmt: str) -> None:
     """The defined sources, with their kind and whether they were withdrawn.

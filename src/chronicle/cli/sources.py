@@ -35,7 +35,13 @@ def _details(function: Any) -> Any:
 
 @click.group()
 def source() -> None:
-    """Sources as records: define once, cite as --source @KEY, correct or withdraw with a reason."""
+    """Sources as records: define once, cite as --source @KEY, correct or withdraw with a reason.
+
+    \b
+    Example:
+      chronicle source add --key rs --url https://responsiblestatecraft.org/ --publisher "Responsible Statecraft"
+      chronicle cite runoff-2025 --source @rs
+    """
 
 
 @source.command("add")

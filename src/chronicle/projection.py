@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from chronicle.claims import CLAIM_KINDS, Claim, check_revision, fold_claim
 from chronicle.dates import parse_span
 from chronicle.errors import Conflict, InvalidInput
 from chronicle.model import (
@@ -43,7 +44,9 @@ def apply(state: Event | None, record: Record, fields: EventFields | None = None
     kind = record.kind
     entry = HistoryEntry(
         seq=record.seq, kind=kind, recorded_at=record.recorded_at, author=record.author,
-        reason=record.reason, changed=tuple(sorted(payload)) if kind is Kind.REVISED else (),
+        reason=record.reason,
+        changed=tuple(sorted(payload)) if kind is Kind.REVISED
+        else (str(payload.get("field")),) if kind in CLAIM_KINDS else (),
     )
     if kind is Kind.RECORDED:
         if state is not None:
@@ -59,9 +62,13 @@ def apply(state: Event | None, record: Record, fields: EventFields | None = None
         "history": (*state.history, entry),
     }
     if kind is Kind.REVISED:
+        if state.claims:
+            check_revision(state, payload)
         new = fields or state.fields.with_changes(payload)
         return replace(state, title=new.title, span=new.span, description=new.description, tags=new.tags,
                        actors=new.actors, place=new.place, **common)
+    if kind in CLAIM_KINDS:
+        return replace(state, **fold_claim(state, record), **common)
     if kind is Kind.SOURCED:
         source = Source.from_dict(payload["source"])
         if source in state.sources:
@@ -101,7 +108,7 @@ def _new_event(record: Record, fields: EventFields, entry: HistoryEntry) -> Even
 
 def event_to_doc(event: Event) -> dict[str, Any]:
     """The stored form of a projected event (see :func:`event_from_doc`)."""
-    return {
+    doc: dict[str, Any] = {
         "id": event.id,
         "title": event.title,
         "date": event.date,
@@ -122,6 +129,12 @@ def event_to_doc(event: Event) -> dict[str, Any]:
         "last_reason": event.last_reason,
         "history": [h.to_dict() for h in event.history],
     }
+    if event.claims:
+        # Only events with claims carry these keys, so every document stored before
+        # claims existed is still exactly what a replay produces.
+        doc["claims"] = [c.to_dict() for c in event.claims]
+        doc["disputed"] = list(event.disputed_fields)
+    return doc
 
 
 def event_from_doc(doc: dict[str, Any]) -> Event:
@@ -159,6 +172,8 @@ def event_from_doc(doc: dict[str, Any]) -> Event:
                          get(h, "reason"), tuple(get(h, "changed", ())))
             for h in doc["history"]
         ),
+        claims=tuple(Claim.from_dict(c) for c in doc["claims"]) if "claims" in doc else (),
+        disputed_fields=tuple(doc["disputed"]) if "disputed" in doc else (),
     )
 
 

@@ -76,9 +76,9 @@ def main(ctx: click.Context, db: str | None, author: str | None) -> None:
 
 
 def _register() -> None:
-    from chronicle.cli import admin, publish, read, transfer, write
+    from chronicle.cli import admin, claims, publish, read, sources, transfer, write
 
-    for module in (write, read, transfer, admin, publish):
+    for module in (write, read, transfer, admin, publish, claims, sources):
         for command in module.COMMANDS:
             main.add_command(command)
 

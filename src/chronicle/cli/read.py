@@ -43,8 +43,10 @@ def build_query(*, limit: int | None = None, **filters: Any) -> Any:
 @click.option("--limit", type=click.IntRange(min=0), metavar="N", help="At most N events.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl"]), default="table",
               show_default=True, help="json: one array; jsonl: one event per line (for scripts).")
+@click.option("--disputed", is_flag=True, help="Only events whose sources disagree (see `chronicle disputes`).")
 @click.pass_obj
-def show(settings: Any, /, event_id: str | None, fmt: str, limit: int | None, **filters: Any) -> None:
+def show(settings: Any, /, event_id: str | None, fmt: str, limit: int | None, disputed: bool,
+         **filters: Any) -> None:
     """List events in timeline order, or show one event (by id or unique id prefix) in full.
 
     \b
@@ -63,7 +65,8 @@ def show(settings: Any, /, event_id: str | None, fmt: str, limit: int | None, **
         else:
             click.echo(json.dumps(event.to_dict(), ensure_ascii=False, indent=2 if fmt == "json" else None))
         return
-    events = archive.show(build_query(limit=limit, **filters))
+    query = build_query(limit=limit, **filters)
+    events = archive.disputed(query) if disputed else archive.show(query)
     if fmt == "json":
         for chunk in json_array(e.to_dict() for e in events):
             sys.stdout.write(chunk)

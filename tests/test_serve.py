@@ -242,6 +242,26 @@ def test_corrections_feed_says_what_changed_why_and_the_sources(site: tuple[str,
     assert len(set(ids)) == 4 and all(i and i.startswith("tag:") for i in ids)
 
 
+def test_corrections_feed_shows_claims_ranks_and_defined_sources(site: tuple[str, Any], seed: Archive) -> None:
+    base, _ = site
+    cne = make_source("https://example.org/cne", publisher="CNE")
+    seed.add_source("cne", cne)
+    seed.claim("runoff-2025", "date", "2025-04-14", [cne], note="a typo in the bulletin?")
+    seed.rank("runoff-2025", "date", "2025-04-14", "deprecated", reason="The CNE's own results say the 13th")
+    feed = ElementTree.fromstring(get(f"{base}/corrections.atom?limit=4").content)
+    entries = feed.findall(f"{ATOM}entry")
+    assert [entry.findtext(f"{ATOM}title") for entry in entries] == [
+        "Claim ranked: Presidential runoff: Noboa vs Luisa González",
+        "Claim added: Presidential runoff: Noboa vs Luisa González",
+        "Claim added: Presidential runoff: Noboa vs Luisa González",  # the value it had, as a claim
+        "Source defined: @cne",
+    ]
+    ranked, added = (entries[i].findtext(f"{ATOM}content") or "" for i in (0, 1))
+    assert "date: 14 Apr 2025 (2025-04-14) (deprecated)" in ranked and "Why: The CNE" in ranked
+    assert "note: a typo in the bulletin?" in added and 'according to: <a href="https://example.org/cne"' in added
+    assert 'href="https://example.org/cne"' in (entries[3].findtext(f"{ATOM}content") or "")
+
+
 # --- safety -----------------------------------------------------------------------------------
 
 

@@ -28,7 +28,9 @@ from tests.conftest import GOLDEN, SEED, archive_bytes, missing
 
 SRC = "https://example.org/report"
 #: Columns that describe the exporting archive's log, not the events (see README).
-LOG_COLUMNS = ("revision_count", "first_recorded", "last_changed")
+# ``disputed`` comes from claims, which travel in --claims-file; the CSV importer does
+# not read that file (yet), so a CSV round trip keeps the events but not their claims.
+LOG_COLUMNS = ("revision_count", "first_recorded", "last_changed", "disputed")
 
 
 def fixed_clock() -> datetime:
@@ -82,8 +84,8 @@ def test_seed_export_matches_the_golden_file(seeded_fixed: Archive, tmp_path: Pa
     rows = rows_of(text)
     assert list(rows[0]) == list(COLUMNS)
     sofa = next(r for r in rows if r["id"] == "us-ecuador-sofa")
-    assert (sofa["date"], sofa["end"], sofa["precision"]) == ("2023", "2024", "year")
-    assert (sofa["earliest_day"], sofa["latest_day"]) == ("2023-01-01", "2024-12-31")
+    assert (sofa["date"], sofa["end"], sofa["precision"]) == ("2024-01-09", "2025-04-13", "day")
+    assert (sofa["earliest_day"], sofa["latest_day"]) == ("2024-01-09", "2025-04-13")
 
 
 def test_excel_adds_bom_and_crlf_and_keeps_accents(seeded_fixed: Archive, tmp_path: Path) -> None:
@@ -93,7 +95,7 @@ def test_excel_adds_bom_and_crlf_and_keeps_accents(seeded_fixed: Archive, tmp_pa
     export_csv(seeded_fixed, excel, excel=True)
     raw = excel.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
-    assert b"\n" not in raw.replace(b"\r\n", b"") and raw.count(b"\r\n") == 20  # header + 19 events
+    assert b"\n" not in raw.replace(b"\r\n", b"") and raw.count(b"\r\n") == 19  # header + 18 events
     assert not plain.read_bytes().startswith(b"\xef\xbb\xbf") and b"\r" not in plain.read_bytes()
     text = raw.decode("utf-8-sig")
     assert "González" in text and "Televisión" in text
@@ -219,7 +221,7 @@ def test_seed_round_trip_gives_the_same_csv(seeded_fixed: Archive, tmp_path: Pat
     first = export_csv(seeded_fixed, tmp_path / "one.csv", **options)
     copy = fresh(tmp_path, "copy")
     report = import_file(copy, tmp_path / "one.csv")
-    assert report.new_events == len(rows_of(first)) == 19
+    assert report.new_events == len(rows_of(first)) == 18
     if options.get("sources_file"):
         options = {**options, "sources_file": tmp_path / "sources2.csv"}
     second = export_csv(copy, tmp_path / "two.csv", **options)
@@ -240,15 +242,15 @@ def test_reimport_adds_nothing_and_a_corrected_file_revises_only_changed_rows(
     target.mkdir()
     Archive.init(target, name="copy").close()
     first = cli(runner, target, "import", str(path))
-    assert first.exit_code == 0 and "19 new" in first.output
+    assert first.exit_code == 0 and "18 new" in first.output
     again = cli(runner, target, "import", str(path))
     assert again.exit_code == 0, again.output
-    assert "0 new, 0 changed, 19 unchanged; 0 records appended" in again.output
+    assert "0 new, 0 changed, 18 unchanged; 0 records appended" in again.output
     text = path.read_text(encoding="utf-8").replace("Noboa takes office", "Daniel Noboa takes office", 1)
     corrected = tmp_path / "corrected.csv"
     corrected.write_text(text, encoding="utf-8")
     third = cli(runner, target, "import", str(corrected))
-    assert third.exit_code == 0 and "0 new, 1 changed, 18 unchanged; 1 records appended" in third.output
+    assert third.exit_code == 0 and "0 new, 1 changed, 17 unchanged; 1 records appended" in third.output
     archive = open_dir(target)
     changed = [e for e in archive.show() if e.revision > 1]
     assert len(changed) == 1 and changed[0].title.startswith("Daniel Noboa takes office")
@@ -410,7 +412,7 @@ def test_round_trip_between_backends(seeded: Archive, tmp_path: Path) -> None:
     """The seed on each backend (SQLite, PostgreSQL) → CSV → a fresh archive → the same CSV."""
     first = export_csv(seeded, tmp_path / "one.csv", excel=True, sources_file=tmp_path / "s1.csv")
     copy = fresh(tmp_path, "copy")
-    assert import_file(copy, tmp_path / "one.csv").new_events == 19
+    assert import_file(copy, tmp_path / "one.csv").new_events == 18
     second = export_csv(copy, tmp_path / "two.csv", excel=True, sources_file=tmp_path / "s2.csv")
     assert event_columns(second) == event_columns(first)
     assert (tmp_path / "s2.csv").read_bytes() == (tmp_path / "s1.csv").read_bytes()

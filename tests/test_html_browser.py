@@ -143,6 +143,8 @@ def seed_html(tmp_path_factory: pytest.TempPathFactory) -> Path:
     directory = tmp_path_factory.mktemp("seed")
     archive = Archive.init(directory, name="ecuador-security", description=SEED_DESCRIPTION)
     import_file(archive, SEED, label="seeds/ecuador.toml")
+    # The seed has no revisions (its disagreements are claims): one, so the page shows a revision note.
+    archive.revise("runoff-2025", reason="Say what was at stake", description="The second round decides the presidency.")
     target = directory / "exports" / "ecuador-security.html"
     export(archive, "html", EventQuery(), str(target))
     archive.close()
@@ -170,7 +172,7 @@ def test_seed_page_loads_cleanly_offline(browser: Browser, seed_html: Path) -> N
     # The CSP hashes match: the stylesheet applied and the script ran.
     assert browser.js("return getComputedStyle(document.body).maxWidth") == "768px"
     assert browser.js("return document.getElementById('filters').hidden") is False
-    assert browser.driver.find_element("id", "f-status").text == "Showing all 19 events."
+    assert browser.driver.find_element("id", "f-status").text == "Showing all 18 events."
     assert browser.js("return document.title") == "ecuador-security — timeline"
 
 
@@ -183,23 +185,23 @@ def test_typing_in_the_filter_hides_what_does_not_match(browser: Browser, seed_h
     texts = browser.js("return Object.fromEntries([...document.querySelectorAll('li.ev')]"
                        ".map(e => [e.id, e.textContent.toLowerCase()]))")
     matching = sorted(i for i, t in texts.items() if "manta" in t)
-    wait_for_status(browser, f"Showing {len(matching)} of 19 events.")
-    assert 0 < len(matching) < 19
+    wait_for_status(browser, f"Showing {len(matching)} of 18 events.")
+    assert 0 < len(matching) < 18
     assert sorted(shown_events(browser)) == matching
     box.clear()
     box.send_keys("TELEVISION")  # case and accents do not matter: the page says "Televisión"
-    wait_for_status(browser, "Showing 1 of 19 events.")
+    wait_for_status(browser, "Showing 1 of 18 events.")
     assert shown_events(browser) == ["event-tc-television-attack"]
     browser.driver.find_element("id", "f-clear").click()
-    wait_for_status(browser, "Showing all 19 events.")
+    wait_for_status(browser, "Showing all 18 events.")
 
     Select(browser.driver.find_element("id", "f-tag")).select_by_value("elections")
-    wait_for_status(browser, "Showing 3 of 19 events.")
+    wait_for_status(browser, "Showing 3 of 18 events.")
     assert shown_events(browser) == ["event-noboa-wins-snap-election", "event-first-round-2025", "event-runoff-2025"]
     Select(browser.driver.find_element("id", "f-year")).select_by_value("2025")
-    wait_for_status(browser, "Showing 2 of 19 events.")
+    wait_for_status(browser, "Showing 2 of 18 events.")
     hidden_years = browser.js("return [...document.querySelectorAll('section.year[hidden]')].map(s => s.id)")
-    assert hidden_years == ["year-2000", "year-2009", "year-2016", "year-2023", "year-2024"]
+    assert hidden_years == ["year-2009", "year-2023", "year-2024"]
 
 
 def test_without_javascript_everything_is_there(seed_html: Path) -> None:
@@ -212,7 +214,7 @@ def test_without_javascript_everything_is_there(seed_html: Path) -> None:
         # The page's own script did not run (it would have shown the controls and a count).
         assert plain.driver.find_element("id", "filters").is_displayed() is False
         assert plain.js("return document.getElementById('f-status').textContent") == ""
-        assert len(shown_events(plain)) == 19
+        assert len(shown_events(plain)) == 18
         assert [m for m in console if m["level"] == "SEVERE"] == []
     finally:
         plain.close()

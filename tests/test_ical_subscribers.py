@@ -80,7 +80,7 @@ def test_libical_passes_the_default_seed_calendar_and_catches_what_main_wrote(tm
 @needs_libical
 def test_libical_passes_cancelled_and_restored_events(tmp_path: Path) -> None:
     archive = seed_archive(tmp_path)
-    archive.retract("island-of-peace", reason="A slogan, not an event")
+    archive.retract("foreign-special-forces-call", reason="A statement of intent, not an event")
     archive.retract("runoff-2025", reason="Checking the count")
     archive.restore("runoff-2025", reason="Count confirmed")
     assert libical_errors(export_text(archive, EventQuery(include_retracted=True))) == []
@@ -92,21 +92,22 @@ def test_libical_passes_cancelled_and_restored_events(tmp_path: Path) -> None:
 
 def test_cli_export_writes_retracted_events_cancelled_by_default(tmp_path: Path) -> None:
     seed_archive(tmp_path).close()
-    uid = f"island-of-peace@{SEED_NAME}.chronicle"
+    uid = f"foreign-special-forces-call@{SEED_NAME}.chronicle"
     before = run_chronicle("export", "--format", "ics", "-o", "-", cwd=tmp_path)
     assert before.returncode == 0, before.stderr
     sequence = vevents(before.stdout)[uid]["SEQUENCE"]
-    assert run_chronicle("retract", "island-of-peace", "--reason", "A slogan", cwd=tmp_path).returncode == 0
+    assert run_chronicle("retract", "foreign-special-forces-call", "--reason", "A statement of intent",
+                         cwd=tmp_path).returncode == 0
 
     default = run_chronicle("export", "--format", "ics", "-o", "-", cwd=tmp_path)
     cancelled = vevents(default.stdout)[uid]
     assert cancelled["STATUS"] == "CANCELLED"
     assert cancelled["SEQUENCE"] == sequence + 1
-    assert len(vevents(default.stdout)) == 19
+    assert len(vevents(default.stdout)) == 18
 
     omitted = run_chronicle("export", "--format", "ics", "--omit-retracted", "-o", "-", cwd=tmp_path)
     assert omitted.returncode == 0, omitted.stderr
-    assert uid not in vevents(omitted.stdout) and len(vevents(omitted.stdout)) == 18
+    assert uid not in vevents(omitted.stdout) and len(vevents(omitted.stdout)) == 17
 
     # The old flag still works and means what it meant: retracted events, cancelled.
     old = run_chronicle("export", "--format", "ics", "--include-retracted", "-o", "-", cwd=tmp_path)
@@ -152,10 +153,10 @@ def test_only_web_urls_become_the_url_property(tmp_path: Path) -> None:
 def test_a_year_is_a_one_day_marker_that_says_its_year(tmp_path: Path) -> None:
     archive = seed_archive(tmp_path)
     events = vevents(export_text(archive, imprecise="start"))
-    farc = events[f"farc-peace-deal@{SEED_NAME}.chronicle"]
-    assert (farc["DTSTART"].dt, farc["DTEND"].dt) == (date(2016, 1, 1), date(2016, 1, 2))
-    assert str(farc["SUMMARY"]).endswith(" (2016)")
-    assert str(farc["DESCRIPTION"]).endswith("Date: 2016 (known to the year); shown on the first day it may have begun.")
+    manta = events[f"manta-base-closes@{SEED_NAME}.chronicle"]
+    assert (manta["DTSTART"].dt, manta["DTEND"].dt) == (date(2009, 1, 1), date(2009, 1, 2))
+    assert str(manta["SUMMARY"]).endswith(" (2009)")
+    assert str(manta["DESCRIPTION"]).endswith("Date: 2009 (known to the year); shown on the first day it may have begun.")
     # Day-exact events keep their own title and days.
     runoff = events[f"runoff-2025@{SEED_NAME}.chronicle"]
     assert str(runoff["SUMMARY"]) == "Presidential runoff: Noboa vs Luisa González"
@@ -186,17 +187,18 @@ def test_the_marker_title_round_trips_to_the_bare_title(tmp_path: Path) -> None:
 def test_khal_shows_a_year_as_one_line_on_its_first_day_not_a_banner(
         khal_config: Path, tmp_path: Path) -> None:  # noqa: F811
     archive = seed_archive(tmp_path / "archive")
+    # The seed has no interval of months; one like the first edition's bases debate.
+    add(archive, title="Congress debates foreign bases", date="2024-09", end="2024-12", event_id="foreign-bases-debate")
     path = tmp_path / "ecuador.ics"
     path.write_text(export_text(archive, EventQuery(include_retracted=True), imprecise="start"),
                     encoding="utf-8", newline="")
     khal(khal_config, "import", "--batch", "-a", "timeline", str(path))
-    first_day = khal_day(khal_config, date(2016, 1, 1))
-    assert sorted(line.split("|", 1)[1] for line in first_day) == [
-        "Colombia signs its peace deal with the FARC (2016)",
-        "Ecuador is known as an 'island of peace' in the region (c. 2016)",
+    first_day = khal_day(khal_config, date(2009, 1, 1))
+    assert [line.split("|", 1)[1] for line in first_day] == [
+        "The US base at Manta closes under President Rafael Correa (2009)",
     ]
-    assert khal_day(khal_config, date(2016, 6, 15)) == []  # no banner across the year
+    assert khal_day(khal_config, date(2009, 6, 15)) == []  # no banner across the year
     # An interval of months: one marker on its first day, nothing on the days after.
-    assert [line for line in khal_day(khal_config, date(2024, 9, 1)) if line.startswith("foreign-bases")]
-    assert not [line for line in khal_day(khal_config, date(2024, 10, 15)) if line.startswith("foreign-bases")]
+    assert [line for line in khal_day(khal_config, date(2024, 9, 1)) if line.startswith("foreign-bases-debate@")]
+    assert not [line for line in khal_day(khal_config, date(2024, 10, 15)) if line.startswith("foreign-bases-debate@")]
     archive.close()

@@ -226,7 +226,7 @@ def test_the_version_count_check_finds_an_extra_row(timeline: Archive) -> None:
                   "WHERE event_id = 'curfew-declared'")
     with pytest.raises(TamperedLog) as caught:
         timeline.verify()
-    assert caught.value.describe() == "projection holds 5 versions for 4 records"
+    assert caught.value.describe() == "projection holds 5 versions for 4 event records"
 
 
 def test_a_clean_archive_verifies_every_column(seeded: Archive) -> None:

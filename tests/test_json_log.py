@@ -44,12 +44,12 @@ def test_json_export_holds_archive_metadata_and_events(seeded: Archive, tmp_path
     document = json.loads(text)
     head = seeded.head()
     assert document["chronicle"] == {"format": "events", "version": 1}
-    assert document["archive"]["name"] == "test" and document["archive"]["count"] == 19
+    assert document["archive"]["name"] == "test" and document["archive"]["count"] == 18
     assert (document["archive"]["head_seq"], document["archive"]["head_hash"]) == (head.count, head.hash)
     events = document["events"]
-    assert len(events) == 19 and len(text.splitlines()) == 19 + 4  # one event per line
-    revised = [e for e in events if e["revision"] > 1]
-    assert revised and all(len(e["history"]) == e["revision"] for e in events)
+    assert len(events) == 18 and len(text.splitlines()) == 18 + 4  # one event per line
+    claimed = [e for e in events if e["claims"]]
+    assert claimed and all(len(e["history"]) == e["revision"] for e in events)
     assert all(e["sources"] or e["unsourced"] for e in events)
     assert export_to(seeded, "json", tmp_path / "b.json") == text  # byte-identical for the same state
 
@@ -63,7 +63,7 @@ def test_json_round_trip_keeps_every_event_field(seeded: Archive, tmp_path: Path
     first = json.loads(export_to(seeded, "json", tmp_path / "one.json"))
     copy = fresh(tmp_path, "copy")
     report = import_file(copy, tmp_path / "one.json")
-    assert report.new_events == 19
+    assert report.new_events == 18
     second = json.loads(export_to(copy, "json", tmp_path / "two.json"))
     assert event_content(second) == event_content(first)
     again = import_file(copy, tmp_path / "one.json")

@@ -151,8 +151,11 @@ def test_copy_between_backends_keeps_every_hash(seeded: Archive, other_backend: 
     # Every kind of record crosses over.
     seeded.revise("manta-base-closes", reason="Checked", description="The lease was not renewed.")
     seeded.cite("manta-base-closes", make_source("https://example.org/manta", title="Manta"))
-    seeded.retract("island-of-peace", reason="Opinion, not an event")
-    seeded.restore("island-of-peace", reason="Kept as context")
+    seeded.retract("southcom-warning", reason="Opinion, not an event")
+    seeded.restore("southcom-warning", reason="Kept as context")
+    seeded.claim("runoff-2025", "date", "2025-04-20", [make_source("https://example.org/x", title="X")],
+                 note="a planted contradiction")
+    seeded.rank("runoff-2025", "date", "2025-04-13", "preferred", reason="the primary source")
     head = seeded.head()
     result = runner.invoke(main, ["--db", source, "copy", "--to", other_backend])
     assert result.exit_code == 0, result.output

@@ -93,7 +93,7 @@ def test_calendar_has_strong_validators_and_a_304_renders_nothing(site: tuple[st
     assert first.headers["Content-Type"] == "text/calendar; charset=utf-8"
     etag = first.headers["ETag"]
     assert etag.startswith('"') and not etag.startswith("W/")
-    assert len(vevents(first.text)) == 19
+    assert len(vevents(first.text)) == 18
     renders = stats(app).renders
 
     again = get(f"{base}/calendar.ics", **{"If-None-Match": etag})
@@ -113,7 +113,7 @@ def test_many_polls_of_one_state_cost_one_render(site: tuple[str, Any], seed: Ar
     bodies = {get(f"{base}/calendar.ics", **{"Accept-Encoding": encoding}).content
               for encoding in ("gzip", "identity", "gzip", "identity")}
     assert len(bodies) == 1 and stats(app).renders == 1  # requests decodes gzip: the same calendar
-    seed.retract("island-of-peace", reason="A slogan")
+    seed.retract("foreign-special-forces-call", reason="A statement of intent")
     assert b"STATUS:CANCELLED" in get(f"{base}/calendar.ics").content
     assert stats(app).renders == 2
 
@@ -138,12 +138,12 @@ def test_new_records_appear_without_a_restart_and_retractions_are_cancelled(
     base, _ = site
     first = get(f"{base}/calendar.ics")
     seed.add(title="A new claim", date="2025-05-24", sources=[make_source("https://example.org/n")])
-    seed.retract("island-of-peace", reason="A slogan, not an event")
+    seed.retract("foreign-special-forces-call", reason="A statement of intent, not an event")
     second = get(f"{base}/calendar.ics", **{"If-None-Match": first.headers["ETag"]})
     assert second.status_code == 200 and second.headers["ETag"] != first.headers["ETag"]
     events = vevents(second.text)
     assert str(events[f"a-new-claim@{SEED_NAME}.chronicle"]["SUMMARY"]) == "A new claim"
-    assert events[f"island-of-peace@{SEED_NAME}.chronicle"]["STATUS"] == "CANCELLED"
+    assert events[f"foreign-special-forces-call@{SEED_NAME}.chronicle"]["STATUS"] == "CANCELLED"
 
 
 def test_query_string_filters_are_those_of_show(site: tuple[str, Any], seed: Archive) -> None:
@@ -163,7 +163,7 @@ def test_query_string_filters_are_those_of_show(site: tuple[str, Any], seed: Arc
 @needs_libical
 def test_libical_passes_the_served_calendar(site: tuple[str, Any], seed: Archive) -> None:
     base, _ = site
-    seed.retract("island-of-peace", reason="A slogan, not an event")
+    seed.retract("foreign-special-forces-call", reason="A statement of intent, not an event")
     assert libical_errors(get(f"{base}/calendar.ics").text) == []
 
 
@@ -173,10 +173,10 @@ def test_every_backend_serves_the_same_calendar_and_304s(seeded: Archive) -> Non
         first = get(f"{base}/calendar.ics")
         assert {uid.split("@")[0] for uid in vevents(first.text)} == {e.id for e in seeded.show()}
         assert get(f"{base}/calendar.ics", **{"If-None-Match": first.headers["ETag"]}).status_code == 304
-        seeded.retract("island-of-peace", reason="A slogan")
+        seeded.retract("foreign-special-forces-call", reason="A statement of intent")
         second = get(f"{base}/calendar.ics", **{"If-None-Match": first.headers["ETag"]})
         assert second.status_code == 200
-        assert vevents(second.text)[next(u for u in vevents(second.text) if u.startswith("island-of-peace@"))][
+        assert vevents(second.text)[next(u for u in vevents(second.text) if u.startswith("foreign-special-forces-call@"))][
             "STATUS"] == "CANCELLED"
     assert stats(app).renders == 2
 
@@ -208,27 +208,27 @@ def test_log_jsonl_is_the_change_feed_after_a_sequence_number(site: tuple[str, A
     base, _ = site
     lines = get(f"{base}/log.jsonl?after=20").text.splitlines()
     assert [json.loads(line) for line in lines] == [r.to_dict() for r in seed.log(after=20)]
-    assert [json.loads(line)["seq"] for line in lines] == [21, 22, 23, 24]
-    seed.retract("island-of-peace", reason="A slogan")
-    assert json.loads(get(f"{base}/log.jsonl?after=24").text)["kind"] == "retracted"
+    assert [json.loads(line)["seq"] for line in lines] == [21, 22, 23, 24, 25, 26]
+    seed.retract("foreign-special-forces-call", reason="A statement of intent")
+    assert json.loads(get(f"{base}/log.jsonl?after=26").text)["kind"] == "retracted"
     assert get(f"{base}/log.jsonl?after=-1").status_code == 400
-    assert get(f"{base}/log.jsonl?after=24&limit=0").text == ""
+    assert get(f"{base}/log.jsonl?after=26&limit=0").text == ""
 
 
 def test_corrections_feed_says_what_changed_why_and_the_sources(site: tuple[str, Any], seed: Archive) -> None:
     base, _ = site
     seed.revise("runoff-2025", reason="Say who won", title="Runoff: Noboa re-elected")
     seed.cite("first-round-2025", make_source("https://example.org/cne", publisher="CNE"), reason="Official count")
-    seed.retract("island-of-peace", reason="A slogan, not an event")
-    seed.restore("island-of-peace", reason="Sourced after all")
+    seed.retract("foreign-special-forces-call", reason="A statement of intent, not an event")
+    seed.restore("foreign-special-forces-call", reason="Sourced after all")
     response = get(f"{base}/corrections.atom?limit=4")
     assert response.headers["Content-Type"] == "application/atom+xml; charset=utf-8"
     feed = ElementTree.fromstring(response.content)
     entries = feed.findall(f"{ATOM}entry")
     titles = [entry.findtext(f"{ATOM}title") for entry in entries]
     assert titles == [
-        "Restored: Ecuador is known as an 'island of peace' in the region",
-        "Retracted: Ecuador is known as an 'island of peace' in the region",
+        "Restored: Noboa says he will invite foreign special forces to help fight the gangs",
+        "Retracted: Noboa says he will invite foreign special forces to help fight the gangs",
         "Source added: First round of the presidential election: Noboa vs Luisa González",
         "Corrected: Runoff: Noboa re-elected",
     ]
@@ -236,10 +236,30 @@ def test_corrections_feed_says_what_changed_why_and_the_sources(site: tuple[str,
     assert "title: Presidential runoff: Noboa vs Luisa González → Runoff: Noboa re-elected" in revision
     assert "Why: Say who won" in revision
     assert 'href="https://' in revision  # its sources, as links
-    assert "Why: A slogan, not an event" in (entries[1].findtext(f"{ATOM}content") or "")
+    assert "Why: A statement of intent, not an event" in (entries[1].findtext(f"{ATOM}content") or "")
     assert 'href="https://example.org/cne"' in (entries[2].findtext(f"{ATOM}content") or "")
     ids = [entry.findtext(f"{ATOM}id") for entry in entries]
     assert len(set(ids)) == 4 and all(i and i.startswith("tag:") for i in ids)
+
+
+def test_corrections_feed_shows_claims_ranks_and_defined_sources(site: tuple[str, Any], seed: Archive) -> None:
+    base, _ = site
+    cne = make_source("https://example.org/cne", publisher="CNE")
+    seed.add_source("cne", cne)
+    seed.claim("runoff-2025", "date", "2025-04-14", [cne], note="a typo in the bulletin?")
+    seed.rank("runoff-2025", "date", "2025-04-14", "deprecated", reason="The CNE's own results say the 13th")
+    feed = ElementTree.fromstring(get(f"{base}/corrections.atom?limit=4").content)
+    entries = feed.findall(f"{ATOM}entry")
+    assert [entry.findtext(f"{ATOM}title") for entry in entries] == [
+        "Claim ranked: Presidential runoff: Noboa vs Luisa González",
+        "Claim added: Presidential runoff: Noboa vs Luisa González",
+        "Claim added: Presidential runoff: Noboa vs Luisa González",  # the value it had, as a claim
+        "Source defined: @cne",
+    ]
+    ranked, added = (entries[i].findtext(f"{ATOM}content") or "" for i in (0, 1))
+    assert "date: 14 Apr 2025 (2025-04-14) (deprecated)" in ranked and "Why: The CNE" in ranked
+    assert "note: a typo in the bulletin?" in added and 'according to: <a href="https://example.org/cne"' in added
+    assert 'href="https://example.org/cne"' in (entries[3].findtext(f"{ATOM}content") or "")
 
 
 # --- safety -----------------------------------------------------------------------------------

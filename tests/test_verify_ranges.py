@@ -48,3 +48,20 @@ def test_the_earliest_problem_wins_across_ranges(archive: Archive) -> None:
     with pytest.raises(TamperedLog) as caught:
         archive.store.verify(workers=3)
     assert caught.value.seq == 2
+
+
+def test_source_records_in_any_range_are_counted_and_a_lost_version_still_found(archive: Archive) -> None:
+    from chronicle.model import make_source
+
+    _fill(archive, 4)
+    archive.add_source("cne", make_source("https://example.org/cne", publisher="CNE"))  # seq 6: no version
+    archive.correct_source("cne", reason="the right page", source=make_source("https://example.org/cne/2025"))
+    archive.add(title="Event after", date="2010", unsourced=True)
+    one = archive.store.verify(workers=1)
+    assert one.count == 8
+    for workers in (2, 3, 8):  # the source records land in different ranges
+        assert archive.store.verify(workers=workers) == one
+    _tamper(archive, "DELETE FROM event_versions WHERE from_seq = 8")
+    with pytest.raises(TamperedLog) as caught:
+        archive.store.verify(workers=3)
+    assert caught.value.seq == 8

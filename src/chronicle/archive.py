@@ -10,14 +10,16 @@ import datetime as dt
 import getpass
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 from chronicle import exporting, importing
+from chronicle.claiming import claim_drafts, is_dispute, rank_draft
+from chronicle.claims import Rank, find_claim, make_claim
 from chronicle.copying import CopyReport, copy_archive
-from chronicle.errors import AmbiguousId, InvalidInput, TamperedLog, UnknownEvent
+from chronicle.errors import AmbiguousId, Conflict, InvalidInput, TamperedLog, UnknownEvent
 from chronicle.ids import id_from_title
 from chronicle.integrity import check_projection, repair_projection
 from chronicle.locating import ARCHIVE_DIR, ARCHIVE_FILE, archive_url, existing_url, locate, new_url
@@ -37,6 +39,15 @@ from chronicle.model import (
     slugify,
 )
 from chronicle.query import EventQuery
+from chronicle.sources import (
+    SOURCE_KINDS,
+    SourceEntry,
+    check_key,
+    check_kind,
+    entry_payload,
+    fold_source,
+    log_id,
+)
 from chronicle.store import AppendResult, Head, Store
 
 T = TypeVar("T")
@@ -448,6 +459,131 @@ class Archive:
             found = error.describe()
         replayed = repair_projection(self.store)
         return RepairReport(self.verify(), found, replayed)
+
+    # -- claims (see chronicle.claims) ----------------------------------------------
+
+    def claim(
+        self,
+        ref: str,
+        field: str,
+        value: Any,
+        sources: tuple[Source, ...] | list[Source],
+        *,
+        rank: Rank | str | None = None,
+        note: str | None = None,
+        reason: str | None = None,
+    ) -> ClaimResult:
+        """Record that ``sources`` give ``value`` for the event's ``field`` (a new claim
+        is ``normal`` unless ``rank`` says otherwise).
+
+        The first claim on a field also records the field's present value as a claim
+        with the event's sources. A claim is never silently dropped: if it contradicts
+        the present value the result says it is a dispute.
+        """
+        if not sources:
+            raise InvalidInput("a claim needs a source", field="--source", value=None,
+                               accepted="--source URL or --source @KEY")
+        event = self.get(ref)
+        claim = make_claim(field, value, sources, rank=rank or Rank.NORMAL, note=note)
+        # Without a rank, a value already claimed keeps its rank: the call adds support.
+        drafts = claim_drafts(event, claim, self._prov(reason), keep_rank=rank is None)
+        if not drafts:
+            raise Conflict("this claim is already recorded with these sources", field=field, value=claim.display())
+        dispute = is_dispute(event, claim)
+        self.store.append(drafts)
+        updated = self.store.event(event.id)
+        assert updated is not None
+        return ClaimResult(updated, dispute)
+
+    def rank(self, ref: str, field: str, value: Any, rank: Rank | str, *, reason: str) -> Event:
+        """Give one of the event's claims a new rank (``preferred`` makes it the shown value)."""
+        why = require_reason(reason)
+        event = self.get(ref)
+        chosen = rank if isinstance(rank, Rank) else Rank.parse(rank)
+        draft = rank_draft(event, field, value, chosen, self._prov(why))
+        if find_claim(event.claims, field, make_claim(field, value).value) is None:
+            shown = ", ".join(c.display() for c in event.claims if c.field == field) or "none"
+            raise InvalidInput("is not one of the event's claims", field=f"--{field}", value=value,
+                               accepted=f"a claimed value ({shown})")
+        return self._append_one(draft)
+
+    def disputed(self, query: EventQuery = EventQuery()) -> Iterator[Event]:
+        """Events whose claims disagree, in timeline order (the query's limit counts them)."""
+        wanted = query.limit
+        unlimited = replace(query, limit=None)
+        found = 0
+        for event in self.store.events(unlimited):
+            if wanted is not None and found >= wanted:
+                return
+            if event.disputed:
+                found += 1
+                yield event
+
+    # -- sources as records (see chronicle.sources) ----------------------------------
+
+    def add_source(self, key: str, source: Source, *, kind: str | None = None,
+                   description: str | None = None, reason: str | None = None) -> SourceEntry:
+        """Define a source once under ``key``; cite it afterwards as ``@KEY``."""
+        key = check_key(key)
+        payload = entry_payload(source, check_kind(kind), (description or "").strip() or None)
+        return self._append_source(key, Kind.SOURCE_ADDED, payload, reason)
+
+    def correct_source(self, key: str, *, reason: str, source: Source | None = None, kind: str | None = None,
+                       description: str | None = None) -> SourceEntry:
+        """A new version of a defined source (given fields replace the old ones), with a reason."""
+        why = require_reason(reason)
+        entry = self.source_entry(key, include_withdrawn=True)
+        payload = entry_payload(source or entry.source, check_kind(kind) if kind else entry.kind,
+                                (description.strip() or None) if description is not None else entry.description)
+        return self._append_source(entry.key, Kind.SOURCE_CORRECTED, payload, why)
+
+    def withdraw_source(self, key: str, *, reason: str) -> SourceEntry:
+        """Stop ``@KEY`` from being cited; events that cite it keep their citation."""
+        why = require_reason(reason)
+        entry = self.source_entry(key, include_withdrawn=True)
+        return self._append_source(entry.key, Kind.SOURCE_WITHDRAWN, {}, why)
+
+    def source_entry(self, key: str, *, include_withdrawn: bool = False) -> SourceEntry:
+        """The defined source ``@KEY`` as it stands now."""
+        key = check_key(key, field="source")
+        entry: SourceEntry | None = None
+        for record in self.store.records(event_id=log_id(key)):
+            entry = fold_source(entry, record)
+        if entry is None:
+            raise UnknownEvent("no source has this key", field="source", value="@" + key,
+                               accepted="a key from `chronicle source list`, or define it with `chronicle source add`")
+        if entry.withdrawn and not include_withdrawn:
+            raise InvalidInput(f"was withdrawn ({entry.reason})", field="source", value="@" + key,
+                               accepted="another source")
+        return entry
+
+    def source_entries(self) -> list[SourceEntry]:
+        """Every defined source, in the order they were defined (reads the whole log)."""
+        entries: dict[str, SourceEntry] = {}
+        for record in self.store.records():
+            if record.kind in SOURCE_KINDS:
+                key = record.event_id.removeprefix("@")
+                entries[key] = fold_source(entries.get(key), record)
+        return list(entries.values())
+
+    def _append_source(self, key: str, kind: Kind, payload: dict[str, Any], reason: str | None) -> SourceEntry:
+        current: SourceEntry | None = None
+        for record in self.store.records(event_id=log_id(key)):
+            current = fold_source(current, record)
+        draft = Draft(log_id(key), kind, payload, self._prov(reason))
+        result = fold_source(current, Record(
+            seq=0, event_id=draft.event_id, kind=kind, payload=payload, author=self.author, recorded_at="",
+            origin=self.origin, reason=reason, prev_hash="", hash="",
+        ))
+        self.store.append([draft])
+        return result
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimResult:
+    event: Event
+    dispute: bool
+    """The claim contradicts the value the event had: sources now disagree."""
 
 
 def require_reason(reason: str | None) -> str:

@@ -32,6 +32,11 @@ _TITLES = {
     Kind.RETRACTED: "Retracted",
     Kind.RESTORED: "Restored",
     Kind.MERGED: "Merged into another event (a duplicate)",
+    Kind.CLAIMED: "Claim added",
+    Kind.RANKED: "Claim ranked",
+    Kind.SOURCE_ADDED: "Source defined",
+    Kind.SOURCE_CORRECTED: "Source corrected",
+    Kind.SOURCE_WITHDRAWN: "Source withdrawn",
 }
 
 
@@ -91,6 +96,18 @@ def entry_parts(archive: Archive, record: Record, event: Event | None) -> tuple[
         date = record.payload.get("date")
         end = record.payload.get("end")
         lines.append(f"<li>date: {html.escape(_value_words('date', date if not end else f'{date}/{end}'))}</li>")
+    elif record.kind in (Kind.CLAIMED, Kind.RANKED):
+        # A source's value for a field (issue 13), or a claim's new rank.
+        name = str(record.payload.get("field", ""))
+        value = html.escape(_value_words(name, record.payload.get("value")))
+        rank = record.payload.get("rank")
+        lines.append(f"<li>{html.escape(name)}: {value}" + (f" ({html.escape(str(rank))})" if rank else "") + "</li>")
+        if record.payload.get("note"):
+            lines.append(f"<li>note: {html.escape(str(record.payload['note']))}</li>")
+        lines += [f"<li>according to: {_source_html(Source.from_dict(s))}</li>"
+                  for s in record.payload.get("sources", ())]
+    elif isinstance(record.payload.get("source"), dict):  # a defined source's own records (``@KEY``)
+        lines.append(f"<li>source: {_source_html(Source.from_dict(record.payload['source']))}</li>")
     parts = [f"<p>{html.escape(_TITLES[record.kind])}: <strong>{html.escape(title)}</strong>, "
              f"by {html.escape(record.author)} on {html.escape(record.recorded_at[:10])}.</p>"]
     if record.reason:

@@ -20,6 +20,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, Protocol
 
+from chronicle.claiming import claim_drafts, plan_import_claims
 from chronicle.errors import ChronicleError, InvalidInput
 from chronicle.formats import import_format, importer, log_reader
 from chronicle.incoming import FileVersion, ImportItems, Incoming, Revision, reject_unknown_keys
@@ -112,6 +113,8 @@ class ImportReport:
     log_backup: bool = False
     """A JSONL log backup: ``records`` are the records that continued the archive's log
     (those it already holds are not appended again, so an older backup appends none)."""
+    disputes: int = 0
+    """Values that contradicted the archive's and became competing claims."""
 
     @property
     def read(self) -> int:
@@ -131,7 +134,7 @@ class ImportReport:
             "skip_reasons": [{"reason": r, "count": n} for r, n in self.skip_reasons],
             "rejected": self.rejected, "rejects_file": self.rejects_path,
             "notes": [{"note": r, "count": n} for r, n in self.notes],
-            "records": self.records, "log_backup": self.log_backup,
+            "disputes": self.disputes, "records": self.records, "log_backup": self.log_backup,
         }
 
 
@@ -179,7 +182,7 @@ def import_items(
     if duplicates not in DUPLICATE_POLICIES:
         raise InvalidInput("is not a duplicates policy", field="--duplicates", value=duplicates,
                            accepted=", ".join(DUPLICATE_POLICIES))
-    counts = {"items": 0, "new": 0, "changed": 0, "unchanged": 0}
+    counts = {"items": 0, "new": 0, "changed": 0, "unchanged": 0, "disputes": 0}
     found: list[Duplicate] = []
     older: list[Older] = []
     # Where each key first appeared (``last``: last appears): a row number, which is
@@ -234,7 +237,7 @@ def import_items(
                 continue
             current = state_of(item.event_id)
             try:
-                drafts = list(_plan_item(item, current, archive.author, origin))
+                drafts = list(_plan_item(item, current, archive.author, origin, counts))
             except ChronicleError as error:
                 raise error.located(item.where) from None
             if drafts and current is not None and item.version is not None:
@@ -265,7 +268,7 @@ def import_items(
     return ImportReport(
         path=path, items=counts["items"], records=result.count, new_events=counts["new"],
         changed_events=counts["changed"], unchanged=counts["unchanged"],
-        duplicates=tuple(found), older=tuple(older),
+        duplicates=tuple(found), older=tuple(older), disputes=counts["disputes"],
     )
 
 
@@ -295,7 +298,8 @@ def _place(item: Incoming) -> tuple[int | str, str]:
     return item.row, "item" if item.where.endswith(f"item {item.row}") else "row"
 
 
-def _plan_item(item: Incoming, current: Event | None, default_author: str, origin: str) -> Iterator[Draft]:
+def _plan_item(item: Incoming, current: Event | None, default_author: str, origin: str,
+               counts: dict[str, int] | None = None) -> Iterator[Draft]:
     check_id(item.event_id, field="id")
     author = check_author(item.author, field="author") if item.author else default_author
     if item.row is not None:
@@ -304,6 +308,14 @@ def _plan_item(item: Incoming, current: Event | None, default_author: str, origi
         yield Draft(item.event_id, Kind.RECORDED, item.fields.payload(), Provenance(author, origin), item.fields)
         for revision in item.revisions:
             yield from _revision_drafts(item.event_id, revision, author, origin)
+        if item.claims:
+            state = _preview(None, Draft(item.event_id, Kind.RECORDED, item.fields.payload(), Provenance(author, origin)))
+            assert state is not None
+            for claim in item.claims:
+                drafts = claim_drafts(state, claim, Provenance(author, origin), with_base=False)
+                for draft in drafts:
+                    state = _preview(state, draft) or state
+                yield from drafts
         return
     # The archive has this event: bring it to what the file now says, recording only
     # what differs. A file that never changed yields nothing.
@@ -312,6 +324,19 @@ def _plan_item(item: Incoming, current: Event | None, default_author: str, origi
     for revision in item.revisions:
         desired = desired.with_changes(revision.changes)
         sources.extend(s for s in revision.sources if s not in sources)
+    # Values that contradict the archive's become competing claims, not revisions; a
+    # field that has claims changes only by claims.
+    found = plan_import_claims(current, desired, item.claims, sources, Provenance(author, origin))
+    if found.handled:
+        desired = replace(
+            desired,
+            span=current.span if "date" in found.handled else desired.span,
+            title=current.title if "title" in found.handled else desired.title,
+            place=current.place if "place" in found.handled else desired.place,
+            actors=current.actors if "actors" in found.handled else desired.actors,
+        )
+    if counts is not None:
+        counts["disputes"] += found.disputes
     changes = desired.changes_from(current.fields)
     if changes:
         yield Draft(item.event_id, Kind.REVISED, changes,
@@ -320,6 +345,7 @@ def _plan_item(item: Incoming, current: Event | None, default_author: str, origi
         if source not in current.sources:
             yield Draft(item.event_id, Kind.SOURCED, {"source": source.to_dict()},
                         Provenance(author, origin, "re-imported: the file cites a new source"))
+    yield from found.drafts
 
 
 def _revision_drafts(event_id: str, revision: Revision, author: str, origin: str) -> Iterator[Draft]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from chronicle.claims import Claim
 from chronicle.errors import InvalidInput
 from chronicle.model import EventFields, Source
 
@@ -65,6 +66,8 @@ class Incoming:
     """The row (or item) of the file it came from; recorded in each record's origin."""
     version: FileVersion | None = None
     """How new the file says this copy is (None: the file does not say)."""
+    claims: tuple[Claim, ...] = ()
+    """What each source says, where the file lists claims (see :mod:`chronicle.claims`)."""
 
 
 class ImportItems(Protocol):

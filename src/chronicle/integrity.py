@@ -29,6 +29,7 @@ from sqlalchemy import and_, exists, select
 from chronicle.errors import ProjectionMismatch
 from chronicle.model import Event, Record
 from chronicle.projection import apply, event_from_doc
+from chronicle.sources import SOURCE_KINDS
 from chronicle.store import Store, _record_from_row, _version_row, log_table, versions_table
 
 _v = versions_table.c
@@ -72,6 +73,15 @@ def check_projection(store: Store, *, progress: Callable[[int], None] | None = N
             pending: tuple[dict[str, Any], dict[str, Any]] | None = None  # (expected, stored)
             for row in rows:
                 record = _record_from_row(row)
+                if record.kind in SOURCE_KINDS:
+                    # A defined source's records (``@KEY``) have no event projection.
+                    if row.v_event_id is not None:
+                        raise ProjectionMismatch(
+                            f"source {record.event_id}: record {record.seq} has a version row "
+                            "(a stray row in event_versions)",
+                            event_id=record.event_id, column=None, seq=record.seq,
+                        )
+                    continue
                 if record.event_id != event_id:
                     if pending is not None:
                         _compare(*pending)

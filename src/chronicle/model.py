@@ -14,10 +14,13 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chronicle.dates import Span, parse_span
 from chronicle.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from chronicle.claims import Claim
 
 #: Version of the record payload format; older payloads are upcast when read.
 PAYLOAD_VERSION = 1
@@ -39,6 +42,14 @@ class Kind(StrEnum):
     MERGED = "merged"
     """The event is a duplicate of another (payload ``into``): it leaves the timeline and
     its id resolves to that event; its sources, tags and actors were added to it."""
+    CLAIMED = "claimed"
+    """A source's value for a field, competing with others (see :mod:`chronicle.claims`)."""
+    RANKED = "ranked"
+    """A claim's new rank: preferred, normal or deprecated."""
+    SOURCE_ADDED = "source-added"
+    """A source defined once under a key, cited as ``@KEY`` (see :mod:`chronicle.sources`)."""
+    SOURCE_CORRECTED = "source-corrected"
+    SOURCE_WITHDRAWN = "source-withdrawn"
 
 
 class Status(StrEnum):
@@ -557,6 +568,14 @@ class Event:
     """One short line per record, oldest first: kind, time, author, reason, fields."""
     merged_into: str | None = None
     """The event this one was merged into as a duplicate (status ``merged``)."""
+    claims: tuple[Claim, ...] = ()
+    """What each source says where sources give values (see :mod:`chronicle.claims`)."""
+    disputed_fields: tuple[str, ...] = ()
+    """Fields whose live claims cannot all be true."""
+
+    @property
+    def disputed(self) -> bool:
+        return bool(self.disputed_fields)
 
     @property
     def fields(self) -> EventFields:
@@ -604,6 +623,8 @@ class Event:
             "created_at": self.created_at,
             "updated_at": self.updated_at,
             "history": [h.to_dict() for h in self.history],
+            "disputed": list(self.disputed_fields),
+            "claims": [c.to_dict() for c in self.claims],
         } | ({"merged_into": self.merged_into} if self.merged_into is not None else {})
 
 

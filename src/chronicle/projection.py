@@ -13,6 +13,7 @@ from typing import Any
 
 import orjson
 
+from chronicle.claims import CLAIM_KINDS, Claim, check_revision, fold_claim
 from chronicle.dates import parse_span
 from chronicle.errors import Conflict, InvalidInput
 from chronicle.model import (
@@ -46,7 +47,9 @@ def apply(state: Event | None, record: Record, fields: EventFields | None = None
     kind = record.kind
     entry = HistoryEntry(
         seq=record.seq, kind=kind, recorded_at=record.recorded_at, author=record.author,
-        reason=record.reason, changed=tuple(sorted(payload)) if kind is Kind.REVISED else (),
+        reason=record.reason,
+        changed=tuple(sorted(payload)) if kind is Kind.REVISED
+        else (str(payload.get("field")),) if kind in CLAIM_KINDS else (),
     )
     if kind is Kind.RECORDED:
         if state is not None:
@@ -62,9 +65,13 @@ def apply(state: Event | None, record: Record, fields: EventFields | None = None
         "history": (*state.history, entry),
     }
     if kind is Kind.REVISED:
+        if state.claims:
+            check_revision(state, payload)
         new = fields or state.fields.with_changes(payload)
         return replace(state, title=new.title, span=new.span, description=new.description, tags=new.tags,
                        actors=new.actors, place=new.place, **common)
+    if kind in CLAIM_KINDS:
+        return replace(state, **fold_claim(state, record), **common)
     if kind is Kind.SOURCED:
         source = Source.from_dict(payload["source"])
         if source in state.sources:
@@ -111,7 +118,7 @@ def _new_event(record: Record, fields: EventFields, entry: HistoryEntry) -> Even
 
 def event_to_doc(event: Event) -> dict[str, Any]:
     """The stored form of a projected event (see :func:`event_from_doc`)."""
-    return {
+    doc: dict[str, Any] = {
         "id": event.id,
         "title": event.title,
         "date": event.date,
@@ -131,7 +138,15 @@ def event_to_doc(event: Event) -> dict[str, Any]:
         "status_reason": event.status_reason,
         "last_reason": event.last_reason,
         "history": [h.to_dict() for h in event.history],
-    } | ({"merged_into": event.merged_into} if event.merged_into is not None else {})
+    }
+    if event.claims:
+        # Only events with claims carry these keys, so every document stored before
+        # claims existed is still exactly what a replay produces.
+        doc["claims"] = [c.to_dict() for c in event.claims]
+        doc["disputed"] = list(event.disputed_fields)
+    if event.merged_into is not None:
+        doc["merged_into"] = event.merged_into
+    return doc
 
 
 def event_from_doc(doc: dict[str, Any]) -> Event:
@@ -170,6 +185,8 @@ def event_from_doc(doc: dict[str, Any]) -> Event:
             for h in doc["history"]
         ),
         merged_into=get(doc, "merged_into"),
+        claims=tuple(Claim.from_dict(c) for c in doc["claims"]) if "claims" in doc else (),
+        disputed_fields=tuple(doc["disputed"]) if "disputed" in doc else (),
     )
 
 
@@ -225,6 +242,10 @@ def event_json(doc: dict[str, Any]) -> dict[str, Any]:
          "reason": get(h, "reason"), "changed": list(get(h, "changed", ()))}
         for h in doc["history"]
     ]
+    data["disputed"] = list(get(doc, "disputed", ()))
+    data["claims"] = list(get(doc, "claims", ()))
+    if "merged_into" in doc:
+        data["merged_into"] = doc["merged_into"]
     return data
 
 

@@ -76,6 +76,7 @@ from chronicle.model import (
 )
 from chronicle.projection import PROJECTION_VERSION, apply, event_from_doc, event_to_doc, load_doc
 from chronicle.query import EventQuery
+from chronicle.sources import SOURCE_KINDS
 
 #: Version of the table layout; Alembic migrations move archives between versions
 #: (``chronicle upgrade``, :mod:`chronicle.upgrade`). 1: the first layout; 2: the
@@ -634,10 +635,11 @@ class Store:
                 count, expected_prev, last_at = part.last_seq or count, part.last_hash, part.last_at
         with self.engine.connect() as conn:
             version_count = conn.execute(select(func.count()).select_from(versions_table)).scalar_one()
-        if version_count != count:
+        event_records = count - sum(part.source_records for part in parts)
+        if version_count != event_records:
             raise TamperedLog(
-                f"projection holds {version_count} versions for {count} records",
-                seq=count + 1 if version_count > count else None,
+                f"projection holds {version_count} versions for {event_records} event records",
+                seq=count + 1 if version_count > event_records else None,
             )
         with self.engine.connect() as conn:
             problem = fulltext.mismatch(conn)
@@ -698,7 +700,10 @@ class Store:
             last_at = row.recorded_at
             expected_prev = row.hash
             check.last_seq, check.last_hash, check.last_at = seq, row.hash, row.recorded_at
-            self._verify_projection(row)
+            if row.kind in _SOURCE_KIND_VALUES:
+                check.source_records += 1
+            else:
+                self._verify_projection(row)
             if progress is not None and seq % 10000 == 0:
                 progress(seq)
 
@@ -794,6 +799,8 @@ class _RangeCheck:
     last_at: str = ""
     error: tuple[int | None, str] | None = None
     """``(seq, message)`` of the first bad record of the range."""
+    source_records: int = 0
+    """Records of sources (``@KEY``), which have no event projection (:mod:`chronicle.sources`)."""
 
 
 def _verify_range_in_child(url: str, lo: int, hi: int) -> _RangeCheck:
@@ -882,6 +889,10 @@ class _BatchWriter:
     def _project(self, record: Record, fields: EventFields | None = None) -> None:
         if self.first_seq is None:
             self.first_seq = record.seq
+        if record.kind in SOURCE_KINDS:
+            # A source's records (``@KEY``) have no event projection (chronicle.sources).
+            self.count += 1
+            return
         # A new event may only clash with one recorded earlier in this batch; the unique
         # index on current versions catches clashes with what is already stored.
         fresh = record.kind is Kind.RECORDED
@@ -1059,6 +1070,8 @@ def _events_statement(query: EventQuery, *, candidates: int | None = None) -> An
 def _query_fields(query: EventQuery) -> dict[str, Any]:
     return {name: getattr(query, name) for name in EventQuery.__slots__}
 
+
+_SOURCE_KIND_VALUES = frozenset(kind.value for kind in SOURCE_KINDS)
 
 #: ``Kind(value)`` without the enum machinery, for reading a million log rows.
 _KINDS = {kind.value: kind for kind in Kind}

@@ -115,9 +115,9 @@ def main(ctx: click.Context, db: str | None, author: str | None) -> None:
 
 
 def _register() -> None:
-    from chronicle.cli import admin, daily, publish, read, transfer, write
+    from chronicle.cli import admin, claims, daily, publish, read, sources, transfer, write
 
-    for module in (write, read, transfer, admin, publish, daily):
+    for module in (write, read, transfer, admin, publish, daily, claims, sources):
         for command in module.COMMANDS:
             main.add_command(command)
 

@@ -27,6 +27,7 @@ def event_line(event: Event, width: int = 26) -> str:
     """``9 Jan 2024              tc-television-attack  Armed gang takes over …``"""
     date = event.span.render()
     status = " [retracted]" if event.status.value == "retracted" else ""
+    status += " [disputed]" if event.disputed else ""
     return f"{style(date.ljust(width), fg='cyan')} {style(event.id, fg='yellow')}  {event.title}{status}"
 
 
@@ -34,6 +35,7 @@ def doc_line(doc: dict[str, Any], width: int = 26) -> str:
     """:func:`event_line` of the event a stored document describes, from the document."""
     date = doc_dates(doc["date"], doc["end"])["display_date"]
     status = " [retracted]" if doc["status"] == "retracted" else ""
+    status += " [disputed]" if doc.get("disputed") else ""
     return f"{style(date.ljust(width), fg='cyan')} {style(doc['id'], fg='yellow')}  {doc['title']}{status}"
 
 
@@ -72,12 +74,33 @@ def event_detail(event: Event) -> str:
                 lines.append(f"        “{source.quote}”")
     elif event.unsourced:
         lines.append("  sources:     none (recorded as unsourced)")
+    lines += claim_lines(event)
     lines.append(f"  history:     {len(event.history)} record(s), revised {event.revisions} time(s)")
     for entry in event.history:
         what = f" ({', '.join(entry.changed)})" if entry.changed else ""
         why = f" — {entry.reason}" if entry.reason else ""
         lines.append(f"    #{entry.seq} {entry.recorded_at} {entry.kind.value}{what} by {entry.author}{why}")
     return "\n".join(lines)
+
+
+def claim_lines(event: Event, *, only_disputed: bool = False) -> list[str]:
+    """The event's claims, field by field: value, rank, note and each claim's sources."""
+    lines: list[str] = []
+    fields = sorted({c.field for c in event.claims}, key=("date", "title", "place", "actors").index)
+    for name in fields:
+        disputed = name in event.disputed_fields
+        if only_disputed and not disputed:
+            continue
+        head = "sources disagree" if disputed else "claims agree"
+        lines.append(f"  {name} claims ({head}):")
+        for claim in (c for c in event.claims if c.field == name):
+            rank = claim.rank.value
+            marker = style(rank, fg="green" if rank == "preferred" else "red" if rank == "deprecated" else None)
+            lines.append(f"    - {claim.display()}  [{marker}]" + (f" — {claim.note}" if claim.note else ""))
+            for source in claim.sources:
+                link = f" <{source.url}>" if source.url and source.url != source.label else ""
+                lines.append(f"        {source.label}{link}")
+    return lines
 
 
 def record_line(record: Record, *, short_hash: bool = True) -> str:
@@ -96,12 +119,30 @@ def record_history(record: Record) -> str:
     if record.reason:
         lines.append(f"  why:    {record.reason}")
     lines.append(f"  from:   {record.origin}")
+    if record.kind.value in ("claimed", "ranked"):
+        lines += _claim_record_lines(record.payload)
+        lines.append(f"  hash:   {record.hash}")
+        return "\n".join(lines)
     for key, value in sorted(record.payload.items()):
         if key == "sources" and not value:
             continue
         lines.append(f"  {key}: {json.dumps(value, ensure_ascii=False)}")
     lines.append(f"  hash:   {record.hash}")
     return "\n".join(lines)
+
+
+def _claim_record_lines(payload: dict[str, Any]) -> list[str]:
+    """A ``claimed`` or ``ranked`` record as a claim: "date 2023-10 (normal), from …"."""
+    value = payload.get("value")
+    shown = ", ".join(value) if isinstance(value, list) else str(value)
+    rank = payload.get("rank")
+    lines = [f"  claim:  {payload.get('field')} = {shown}" + (f" ({rank})" if rank else "")]
+    if payload.get("note"):
+        lines.append(f"  note:   {payload['note']}")
+    for source in payload.get("sources", ()):
+        label = ": ".join(p for p in (source.get("publisher"), source.get("title")) if p)
+        lines.append(f"  source: {label + ' ' if label else ''}{source.get('url') or ''}".rstrip())
+    return lines
 
 
 def json_array(items: Iterable[dict[str, Any]]) -> Iterable[str]:

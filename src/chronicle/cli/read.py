@@ -11,7 +11,7 @@ import click
 
 from chronicle.cli.output import doc_line, event_detail, json_array, record_history, record_line
 from chronicle.cli.settings import Settings
-from chronicle.projection import event_json, load_doc
+from chronicle.projection import event_json, event_to_doc, load_doc
 
 if TYPE_CHECKING:
     from chronicle.query import EventQuery  # loaded by the commands that filter
@@ -63,8 +63,10 @@ def build_query(*, limit: int | None = None, sort: str = "timeline", **filters: 
               help="relevance: best --search matches first (title matches weigh most).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl"]), default="table",
               show_default=True, help="json: one array; jsonl: one event per line (for scripts).")
+@click.option("--disputed", is_flag=True, help="Only events whose sources disagree (see `chronicle disputes`).")
 @click.pass_obj
-def show(settings: Settings, /, event_id: str | None, fmt: str, limit: int | None, sort: str, **filters: Any) -> None:
+def show(settings: Settings, /, event_id: str | None, fmt: str, limit: int | None, sort: str, disputed: bool,
+         **filters: Any) -> None:
     """List events in timeline order, or show one event (by id or unique id prefix) in full.
 
     \b
@@ -84,9 +86,11 @@ def show(settings: Settings, /, event_id: str | None, fmt: str, limit: int | Non
         else:
             click.echo(json.dumps(event.to_dict(), ensure_ascii=False, indent=2 if fmt == "json" else None))
         return
+    query = build_query(limit=limit, sort=sort, **filters)
     # Every listing is written from the stored documents as they stream from the
     # store: the same output as from Event objects, without building one per row.
-    docs = (load_doc(doc) for doc in archive.show_docs(build_query(limit=limit, sort=sort, **filters)))
+    docs = ((event_to_doc(event) for event in archive.disputed(query)) if disputed
+            else (load_doc(doc) for doc in archive.show_docs(query)))
     if fmt == "json":
         for chunk in json_array(event_json(doc) for doc in docs):
             sys.stdout.write(chunk)

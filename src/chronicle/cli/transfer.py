@@ -107,6 +107,9 @@ def summary_lines(report: ImportReport) -> list[str]:
         head += f"; {len(kept_older)} older than the archive (not imported)"
     if report.duplicates:
         head += f"; {len(report.duplicates)} duplicates (not imported)"
+    if report.disputes:
+        head += (f"; {report.disputes} dispute(s) found: the file's dates contradict the archive's and were "
+                 "recorded as competing claims (see `chronicle disputes`)")
     lines = [head]
     lines += [f"  skipped {count}: {reason}" for reason, count in report.skip_reasons]
     lines += [f"  note ({count}): {note}" for note, count in report.notes]
@@ -161,9 +164,12 @@ class _input_path:
 @click.option("--raw", is_flag=True, help="csv: do not neutralise cells a spreadsheet would run as formulas.")
 @click.option("--sources-file", type=click.Path(dir_okay=False, path_type=Path),
               help="csv: also write one row per event × source to this file.")
+@click.option("--claims-file", type=click.Path(dir_okay=False, path_type=Path),
+              help="csv: also write one row per event × claim (value, rank, note, sources) to this file.")
 @click.pass_obj
 def export(settings: Settings, /, fmt: str, output: str | None, limit: int | None, imprecise: str, omit_retracted: bool,
-           template_dir: Path | None, excel: bool, raw: bool, sources_file: Path | None, **filters: Any) -> None:
+           template_dir: Path | None, excel: bool, raw: bool, sources_file: Path | None,
+           claims_file: Path | None, **filters: Any) -> None:
     """Publish the timeline (or part of it) as HTML, iCalendar, CSV, JSON, or the log as JSONL.
 
     Output is byte-identical for the same archive state. The path written is printed
@@ -183,7 +189,7 @@ def export(settings: Settings, /, fmt: str, output: str | None, limit: int | Non
         filters["include_retracted"] = filters.get("include_retracted") or not omit_retracted
     query = build_query(limit=limit, **filters)
     options = {"imprecise": imprecise, "template_dir": template_dir, "excel": excel, "raw": raw,
-               "sources_file": sources_file}
+               "sources_file": sources_file, "claims_file": claims_file}
     result = run_export(settings.archive(read_only=True), fmt, query, output, options)
     stats = result.stats
     skipped = f", {stats.skipped} left out ({stats.note})" if stats.skipped else ""

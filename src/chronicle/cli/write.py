@@ -17,12 +17,13 @@ if TYPE_CHECKING:
 def source_options(required: bool) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """The options that describe one source, shared by ``add`` and ``cite``."""
     options = [
-        click.option("--source", "source_url", metavar="URL", required=required,
-                     help="URL of the source (article, report, decree)."),
+        click.option("--source", "source_url", metavar="URL|@KEY", required=required,
+                     help="URL of the source (article, report, decree), or @KEY for one defined with "
+                          "`chronicle source add`."),
         click.option("--source-title", metavar="TEXT", help="Title of the source."),
         click.option("--publisher", metavar="TEXT", help="Who published it, e.g. 'Reuters'."),
         click.option("--published", metavar="WHEN", help="When it was published (any date form, e.g. 'Feb 2025')."),
-        click.option("--accessed", metavar="WHEN", help="When you read it."),
+        click.option("--accessed", metavar="WHEN", help="When you read it ('today' works)."),
         click.option("--archived-url", metavar="URL", help="An archived copy (e.g. web.archive.org)."),
         click.option("--quote", metavar="TEXT", help="A short quote that supports the claim."),
     ]
@@ -35,13 +36,31 @@ def source_options(required: bool) -> Callable[[Callable[..., Any]], Callable[..
     return decorate
 
 
-def _source(source_url: str | None, source_title: str | None, publisher: str | None,
+def source_from_options(source_url: str | None, source_title: str | None, publisher: str | None,
             published: str | None, accessed: str | None, archived_url: str | None,
             quote: str | None) -> Source:
+    """A source from the command line's source options (``--accessed today`` means today)."""
     from chronicle.model import make_source
 
+    if accessed is not None and accessed.strip().lower() == "today":
+        import datetime
+
+        accessed = datetime.date.today().isoformat()
     return make_source(source_url, title=source_title, publisher=publisher, published=published,
                        accessed=accessed, archived_url=archived_url, quote=quote)
+
+
+def given_source(settings: Any, source: dict[str, Any]) -> Any:
+    """The source the options describe: ``--source @KEY`` (a defined source) or its fields."""
+    url = source.get("source_url")
+    if url is not None and url.startswith("@"):
+        if any(v for k, v in source.items() if k != "source_url"):
+            from chronicle.errors import InvalidInput
+
+            raise InvalidInput("is a defined source: its details come from `chronicle source add`",
+                               field="--source", value=url, accepted="@KEY alone, or a URL with details")
+        return settings.archive().source_entry(url).source
+    return source_from_options(**source)
 
 
 @click.command()
@@ -100,11 +119,12 @@ def add(settings: Settings, /, title: str | None, date: str | None, end: str | N
         --source https://responsiblestatecraft.org/plan-ecuador/ --publisher "Responsible Statecraft"
       chronicle add --tag elections          (opens the template in your editor)
     """
-    sources = [_source(**source)] if source["source_url"] else []
+    sources = [given_source(settings, source)] if source["source_url"] or source["source_title"] else []
     if not sources and any(v for k, v in source.items() if k != "source_url"):
         from chronicle.errors import InvalidInput
 
-        raise InvalidInput("source details were given without --source URL", field="--source", value=None)
+        raise InvalidInput("source details were given without --source URL or --source-title",
+                           field="--source", value=None)
     from chronicle.merging import add_event
 
     fields: dict[str, Any] = {"title": title, "date": date, "end": end, "description": description, "tags": tags,
@@ -173,17 +193,29 @@ def revise(settings: Settings, /, event_id: str, title: str | None, date: str | 
 
 @click.command()
 @click.argument("event_id", metavar="ID")
-@source_options(required=True)
+@source_options(required=False)
 @click.option("--reason", help="Why this source is added (optional).")
+@click.option("--date", metavar="WHEN",
+              help="The date this source gives: recorded as its claim; one that contradicts the event's makes it disputed.")
 @click.pass_obj
-def cite(settings: Settings, /, event_id: str, reason: str | None, **source: Any) -> None:
+def cite(settings: Settings, /, event_id: str, reason: str | None, date: str | None, **source: Any) -> None:
     """Add a source to an event (appends a 'sourced' record).
+
+    With --date the source's date is recorded as a claim (see `chronicle claim`): a finer
+    date inside the event's agrees with it; one that cannot be true with it is a dispute.
 
     \b
     Example:
       chronicle cite tc-television-attack --source https://apnews.com/… --publisher AP
     """
-    event = settings.archive().cite(event_id, _source(**source), reason=reason)
+    cited = given_source(settings, source)  # a URL, @KEY, or a title alone (an interview, a document)
+    if date is not None:
+        result = settings.archive().claim(event_id, "date", date, [cited], reason=reason)
+        click.echo(f"{result.event.id}: now cites {len(result.event.sources)} source(s)"
+                   + ("; its date contradicts the event's: sources disagree (see `chronicle disputes`)"
+                      if result.dispute else ""))
+        return
+    event = settings.archive().cite(event_id, cited, reason=reason)
     click.echo(f"{event.id}: now cites {len(event.sources)} source(s)")
 
 

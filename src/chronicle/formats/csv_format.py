@@ -59,7 +59,7 @@ from chronicle.projection import event_to_doc, load_doc
 COLUMNS = (
     "id", "date", "earliest_day", "latest_day", "precision", "approximate", "uncertain", "end",
     "title", "description", "tags", "actors", "place", "sources",
-    "revision_count", "first_recorded", "last_changed", "status",
+    "revision_count", "first_recorded", "last_changed", "status", "disputed",
 )
 #: Free-text columns: the only ones that are neutralised against formulas.
 TEXT_COLUMNS = ("title", "description", "tags", "actors", "place")
@@ -67,6 +67,9 @@ TEXT_COLUMNS = ("title", "description", "tags", "actors", "place")
 SOURCE_COLUMNS = ("event_id", "source_number", "url", "title", "publisher", "published", "accessed",
                   "archived_url", "quote")
 _SOURCE_TEXT = ("url", "title", "publisher", "published", "accessed", "archived_url", "quote")
+#: The long-format claims file: one row per event × claim (see :mod:`chronicle.claims`).
+CLAIM_COLUMNS = ("event_id", "claim_number", "field", "value", "rank", "note", "sources")
+_CLAIM_TEXT = ("value", "note")
 
 _TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _ESCAPED = (*_TRIGGERS, "'")
@@ -226,6 +229,8 @@ def doc_row(doc: Mapping[str, Any], safe: bool, sources_cell: str | None = None)
         doc["id"], date, earliest, latest, precision, approximate, uncertain, end, *text,
         sources_cell,
         str(doc["revision"]), doc["created_at"], doc["updated_at"], doc["status"],
+        # The fields whose sources disagree ("date", "date; place"); empty when none do.
+        encode_list(doc["disputed"]) if doc.get("disputed") else "",
     ]
 
 
@@ -246,6 +251,14 @@ def export_csv_docs(docs: Iterable[Mapping[str, Any] | str], out: TextIO, ctx: E
     excel = bool(options.get("excel"))
     safe = not options.get("raw")
     sources_path: Path | None = options.get("sources_file")
+    claims_path: Path | None = options.get("claims_file")
+    if claims_path is not None:
+        # The claims file is written beside the events, one pass over the stream.
+        rest = {k: v for k, v in options.items() if k != "claims_file"}
+        with atomic_text(claims_path) as claims_out:
+            claims_writer = _writer(claims_out, excel)
+            claims_writer.writerow(CLAIM_COLUMNS)
+            return export_csv_docs(_with_claim_rows(docs, claims_writer, safe), out, ctx, rest)
     writer = _writer(out, excel)
     writer.writerow(COLUMNS)
     written = 0
@@ -283,6 +296,20 @@ def export_csv_docs(docs: Iterable[Mapping[str, Any] | str], out: TextIO, ctx: E
     return ExportStats(written)
 
 
+
+def _with_claim_rows(docs: Iterable[Mapping[str, Any] | str], claims_writer: Any,
+                     safe: bool) -> Iterator[Mapping[str, Any]]:
+    """``docs`` as dicts, writing each one's claims (one row per claim) as it passes."""
+    for raw in docs:
+        doc = json.loads(raw) if isinstance(raw, str) else raw
+        for number, claim in enumerate(doc.get("claims", ()), start=1):
+            value = claim["value"]
+            cells = {"value": encode_list(value) if isinstance(value, list) else value, "note": claim.get("note", "")}
+            if safe:
+                cells = {k: neutralise(v) for k, v in cells.items()}
+            claims_writer.writerow([doc["id"], str(number), claim["field"], cells["value"], claim["rank"],
+                                    cells["note"], _compact_json(claim["sources"]) if claim["sources"] else ""])
+        yield doc
 
 
 # ---------------------------------------------------------------------------------

@@ -83,6 +83,8 @@ _KIND_WORDS = {
     Kind.RETRACTED: "Retracted",
     Kind.RESTORED: "Restored",
     Kind.MERGED: "Merged into another event",
+    Kind.CLAIMED: "Claim added",
+    Kind.RANKED: "Claim ranked",
 }
 _WEB_SCHEMES = ("http://", "https://")
 
@@ -410,6 +412,29 @@ class EventView:
     """``Revised twice; latest on 3 Feb 2025 (date): <reason>``, or None."""
     history: tuple[HistoryView, ...]
     """The whole history when there is more than the first record, else empty."""
+    disputes: tuple[ClaimView, ...] = ()
+    """The claims of the fields where sources disagree (empty when they agree)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimView:
+    """One claimed value where sources disagree, in words."""
+
+    field: str
+    """``""`` for the date (the usual case), else ``"title: "``, ``"place: "``…"""
+    value: str
+    rank: str
+    note_text: str
+    """``" — <note>"``, or ``""``."""
+    sources: tuple[SourceView, ...]
+
+
+def claim_views(event: Event) -> tuple[ClaimView, ...]:
+    return tuple(
+        ClaimView("" if c.field == "date" else f"{c.field}: ", c.display(), c.rank.value,
+                  f" — {c.note}" if c.note else "", tuple(map(source_view, c.sources)))
+        for c in event.claims if c.field in event.disputed_fields
+    )
 
 
 def event_view(event: Event) -> EventView:
@@ -428,6 +453,7 @@ def event_view(event: Event) -> EventView:
         status_reason=event.status_reason,
         revised=revised_note(history),
         history=tuple(map(history_view, history)) if len(history) > 1 else (),
+        disputes=claim_views(event) if event.disputed else (),
     )
 
 
@@ -612,6 +638,8 @@ def event_html(event: Event, heading: str = "h3") -> str:
             + "".join([_source_html(source) for source in event.sources]) + "</ul>\n")
     elif event.unsourced:
         add('<p class="nosrc">Recorded without a source.</p>\n')
+    if event.disputed:
+        add(_disputes_html(event))
     history = event.history
     if len(history) > 1:
         revised = revised_note(history)
@@ -668,6 +696,21 @@ def _source_html(source: Source) -> str:
     if source.quote:
         text += f" <q>{_esc(source.quote)}</q>"
     return text + "</li>\n"
+
+
+def _disputes_html(event: Event) -> str:
+    """"Sources disagree:" with each claimed value, its rank and note, and its linked sources."""
+    items = []
+    for claim in event.claims:
+        if claim.field not in event.disputed_fields:
+            continue
+        field = "" if claim.field == "date" else f"{_esc(claim.field)}: "
+        note = f" — {_esc(claim.note)}" if claim.note else ""
+        sources = "".join([_source_html(source) for source in claim.sources])
+        items.append(f'<li class="claim {claim.rank.value}">{field}<strong>{_esc(claim.display())}</strong>'
+                     f' <span class="rank">({claim.rank.value})</span>{note}\n<ul class="src">\n{sources}</ul></li>\n')
+    return ('<div class="disputed"><p><strong>Sources disagree:</strong></p>\n<ul class="claims">\n'
+            + "".join(items) + "</ul></div>\n")
 
 
 def _history_html(view: HistoryView) -> str:

@@ -246,10 +246,27 @@ def sources_block(sources: Iterable[Source], unsourced: bool) -> str:
     return "Sources:\n" + "\n".join(lines)
 
 
+def disputes_block(event: Event) -> str:
+    """Where sources disagree: each claimed value, its rank, its sources and note.
+
+    The event's dates stay its preferred claim's; this says what else is claimed.
+    """
+    lines = []
+    for field in event.disputed_fields:
+        lines.append(f"Sources disagree on the {field}:")
+        for claim in (c for c in event.claims if c.field == field):
+            who = ", ".join(s.label or s.url or "" for s in claim.sources) or "no source"
+            note = f" ({claim.note})" if claim.note else ""
+            lines.append(f"- {claim.display()} [{claim.rank.value}]: {who}{note}")
+    return "\n".join(lines)
+
+
 def description_text(event: Event, policy: str) -> str:
     """The description, then the sources, then a line on an imprecise date."""
     parts = [event.description] if event.description else []
     parts.append(sources_block(event.sources, event.unsourced))
+    if event.disputed:
+        parts.append(disputes_block(event))
     note = _date_note(event.span, policy)
     if note:
         parts.append(note)

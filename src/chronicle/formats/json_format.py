@@ -31,6 +31,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
+from chronicle.claims import Claim, make_claim
 from chronicle.errors import InvalidInput
 from chronicle.formats import ExportContext, ExportStats
 from chronicle.formats.depth import parse_bounded
@@ -149,12 +150,35 @@ def own_item(row: Row) -> Incoming | Skip:
         place=data.get("place"), sources=sources,
         columns={k: (k,) for k in _EVENT_KEYS},
     )
+    claims = _claims(data.get("claims") or [])
+    if claims and isinstance(item, Incoming):
+        item = replace(item, claims=claims)
     revision = data.get("revision")
     # The export's revision count says how new this copy is (an older export must not
     # take a corrected event back); a hand-made file without one is not compared.
     if isinstance(revision, int) and not isinstance(revision, bool) and revision > 0:
         return replace(item, version=FileVersion(revision))
     return item
+
+
+def _claims(raw: Any) -> tuple[Claim, ...]:
+    """The ``claims`` of an event in chronicle's own JSON (see :meth:`Claim.to_dict`)."""
+    if not isinstance(raw, list):
+        raise RowError("must be a list", field="claims", value=_short(raw))
+    claims = []
+    for item in raw:
+        if not isinstance(item, dict) or not {"field", "value"} <= set(item):
+            raise RowError("is not a claim object", field="claims", value=_short(item),
+                           accepted="field, value, sources, rank, note")
+        try:
+            sources = [make_source(**{k: s.get(k) for k in _SOURCE_KEYS}, field_prefix="claims")
+                       for s in item.get("sources", [])]
+            claims.append(make_claim(item["field"], item["value"], sources, rank=item.get("rank", "normal"),
+                                     note=item.get("note")))
+        except (InvalidInput, AttributeError, TypeError) as error:
+            message = error.message if isinstance(error, InvalidInput) else "is not a claim object"
+            raise RowError(message, field="claims", value=_short(item)) from None
+    return tuple(claims)
 
 
 def _short(value: Any, limit: int = 80) -> str:

@@ -21,6 +21,15 @@
       reason = "The inauguration was on 23 November 2023"
       date = "2023-11-23"
       sources = [{ url = "https://…", publisher = "AP" }]
+
+      [[events.claims]]            # what each source says, where sources give values
+      date = "2023-11-23"          # one of date, title, place, actors
+      sources = ["ap"]
+      rank = "preferred"           # preferred, normal (the default) or deprecated
+      note = "two reports of the ceremony"
+
+An event with date claims may leave out ``date``: it is then its preferred claim (else
+its first normal one). Claims that cannot both be true make the event disputed.
 """
 
 from __future__ import annotations
@@ -30,6 +39,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from chronicle.claims import CLAIMABLE, Claim, current_claim, make_claim
+from chronicle.dates import parse_span
 from chronicle.errors import ChronicleError, InvalidInput
 from chronicle.formats.depth import parse_bounded
 from chronicle.incoming import ImportItems, Incoming, Items, Revision, reject_unknown_keys
@@ -37,8 +48,9 @@ from chronicle.model import REVISABLE, EventFields, Source, check_id, make_sourc
 
 _EVENT_KEYS = (
     "id", "title", "date", "end", "description", "tags", "actors", "place",
-    "sources", "unsourced", "revisions", "author",
+    "sources", "unsourced", "revisions", "author", "claims",
 )
+_CLAIM_KEYS = (*CLAIMABLE, "sources", "rank", "note")
 _SOURCE_KEYS = ("url", "title", "publisher", "published", "accessed", "archived_url", "quote")
 
 
@@ -84,6 +96,18 @@ def iter_seed(path: Path) -> Iterator[Incoming]:
 def _event(raw: Any, named: dict[str, Source], where: str) -> Incoming:
     _expect(raw, dict, "event", where)
     reject_unknown_keys(raw, _EVENT_KEYS, where=where)
+    claims = tuple(
+        _claim(c, named, f"{where}: claim {n}") for n, c in enumerate(_list(raw.get("claims", []), where), 1)
+    )
+    chosen = current_claim(claims, "date")
+    if chosen is not None:
+        if "end" in raw:
+            raise InvalidInput("cannot be given with date claims", field="end", value=raw["end"], where=where,
+                               accepted="an interval as the claim's date, e.g. 2025-01-01/2025-02-19")
+        if "date" in raw and parse_span(str(raw["date"])).edtf != chosen.value:
+            raise InvalidInput("is not the event's preferred date claim", field="date", value=raw["date"],
+                               where=where, accepted=str(chosen.value))
+        raw = {**raw, "date": chosen.value}
     for key in ("id", "title", "date"):
         if key not in raw:
             raise InvalidInput("is missing", field=key, accepted="every event needs id, title and date")
@@ -105,7 +129,34 @@ def _event(raw: Any, named: dict[str, Source], where: str) -> Incoming:
         tags=raw.get("tags", []), actors=raw.get("actors", []), place=raw.get("place"),
         sources=sources, unsourced=raw.get("unsourced", False),
     )
-    return Incoming(event_id, fields, where, revisions, raw.get("author"))
+    return Incoming(event_id, fields, where, revisions, raw.get("author"), claims=claims)
+
+
+def _list(value: Any, where: str) -> list[Any]:
+    _expect(value, list, "claims", where)
+    assert isinstance(value, list)
+    return value
+
+
+def _claim(raw: Any, named: dict[str, Source], where: str) -> Claim:
+    """One ``[[events.claims]]`` table: one value, its sources, a rank and a note."""
+    _expect(raw, dict, "claim", where)
+    reject_unknown_keys(raw, _CLAIM_KEYS, where=where)
+    given = [key for key in CLAIMABLE if key in raw]
+    if len(given) != 1:
+        raise InvalidInput("needs exactly one value", field="claim", value=", ".join(given) or None, where=where,
+                           accepted="one of " + ", ".join(CLAIMABLE))
+    _expect(raw.get("sources", []), list, "sources", where)
+    for key in ("rank", "note"):
+        if key in raw:
+            _expect(raw[key], str, key, where)
+    sources = tuple(_cite(s, named, where) for s in raw.get("sources", []))
+    if not sources:
+        raise InvalidInput("is missing", field="sources", where=where, accepted="the sources that make this claim")
+    try:
+        return make_claim(given[0], raw[given[0]], sources, rank=raw.get("rank", "normal"), note=raw.get("note"))
+    except ChronicleError as error:
+        raise error.located(where) from None
 
 
 def _revision(raw: Any, named: dict[str, Source], where: str) -> Revision:

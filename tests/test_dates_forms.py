@@ -209,7 +209,7 @@ def test_as_of_a_records_own_timestamp_shows_that_record(tmp_path: Path) -> None
     db = ["--db", f"sqlite:///{tmp_path / 'chronicle.db'}"]
     assert runner.invoke(main, [*db, "init"]).exit_code == 0
     for title in ("First", "Second"):
-        added = runner.invoke(main, [*db, "add", title, "--date", "Spring 2024", "--source", "https://x.org"])
+        added = runner.invoke(main, [*db, "add", title, "--date", "Spring 2024", "--source", f"https://x.org/{title.lower()}"])
         assert added.exit_code == 0, added.output
     stamps = [runner.invoke(main, [*db, "history", name, "--format", "jsonl"]).output for name in ("first", "second")]
     first_at = stamps[0].split('"recorded_at": "')[1].split('"')[0]

@@ -175,4 +175,4 @@ def test_stale_part_files_of_killed_exports_are_removed(seeded_dir: Path, tmp_pa
 
 def test_dash_writes_to_standard_output(seeded_dir: Path) -> None:
     result = run_chronicle("export", "--format", "jsonl", "-o", "-", cwd=seeded_dir)
-    assert result.returncode == 0 and result.stdout.count("\n") == 24
+    assert result.returncode == 0 and result.stdout.count("\n") == 26

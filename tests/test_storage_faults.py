@@ -192,7 +192,7 @@ def test_an_archive_on_read_only_media_can_be_read_but_not_written(immutable: Pa
     shown = run_chronicle("show", "--since", "2025", cwd=immutable)
     assert shown.returncode == 0 and "runoff" in shown.stdout, shown.stderr
     assert run_chronicle("verify", cwd=immutable).returncode == 0
-    assert run_chronicle("export", "--format", "jsonl", "-o", "-", cwd=immutable).stdout.count("\n") == 24
+    assert run_chronicle("export", "--format", "jsonl", "-o", "-", cwd=immutable).stdout.count("\n") == 26
     added = run_chronicle("add", "x", "--date", "2020", "--unsourced", cwd=immutable)
     assert_one_clean_line(added, added.returncode, str(db_file(immutable)), "read-only")
     assert added.returncode in (1, EXIT_STORAGE)

@@ -74,6 +74,9 @@ def test_another_programs_sqlite_file_keeps_its_journal_mode_and_bytes(tmp_path:
     for command in (["show"], ["verify"], ["log"], ["add", "x", "--date", "2020", "--unsourced"], ["upgrade"]):
         result = run_chronicle("--db", f"sqlite:///{other}", *command, cwd=tmp_path)
         assert_one_clean_line(result, 1, "no chronicle archive here")
+        assert "belongs to another program" in result.stderr
+    made = run_chronicle("--db", f"sqlite:///{other}", "init", cwd=tmp_path)
+    assert_one_clean_line(made, 1, "not a chronicle archive is here already")
     assert other.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["other.db"]
     with sqlite3.connect(other) as conn:

@@ -20,13 +20,16 @@ import functools
 import json
 import os
 import random
+import sqlite3
 import string
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
+from urllib.parse import quote
 
 from sqlalchemy import (
     BigInteger,
@@ -292,6 +295,10 @@ class Store:
         path = dialects.sqlite_path(url)
         if path is not None:
             if path.exists():
+                if not _holds_chronicle_meta(path):
+                    raise ArchiveExists("a file that is not a chronicle archive is here already (left as it is); "
+                                        "move it away, or create the archive in another folder",
+                                        field="archive", value=str(path))
                 raise ArchiveExists("an archive exists here already", field="archive", value=str(path))
             path.parent.mkdir(parents=True, exist_ok=True)
         engine = dialects.make_engine(url, must_exist=False)
@@ -328,16 +335,11 @@ class Store:
             except ArchiveNotFound:
                 raise
             except OperationalError as error:
-                raise ArchiveNotFound(
-                    "no chronicle archive here; create one with `chronicle init`",
-                    field="--db", value=dialects.display_url(self.url),
-                ) from error
+                raise ArchiveNotFound(_not_here(self.url), field="--db", value=dialects.display_url(self.url)) from error
             except Exception as error:
                 if "does not exist" in str(error) or "no such table" in str(error):
-                    raise ArchiveNotFound(
-                        "no chronicle archive here; create one with `chronicle init`",
-                        field="--db", value=dialects.display_url(self.url),
-                    ) from error
+                    raise ArchiveNotFound(_not_here(self.url), field="--db",
+                                          value=dialects.display_url(self.url)) from error
                 raise
             self._meta = {key: value for key, value in rows}
         return self._meta
@@ -1091,3 +1093,28 @@ def _conflicting_id(error: IntegrityError) -> str | None:
     if isinstance(params, dict):
         return str(params.get("event_id"))
     return None
+
+
+def _holds_chronicle_meta(path: Path) -> bool:
+    """Whether the SQLite file at ``path`` is a chronicle archive, looked at read-only."""
+    try:
+        connection = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return False
+    try:
+        found = connection.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'chronicle_meta'").fetchone()
+    except sqlite3.Error:
+        return False
+    finally:
+        connection.close()
+    return found is not None
+
+
+def _not_here(url: str) -> str:
+    """"No archive here", saying so when the file is another program's SQLite database."""
+    path = dialects.sqlite_path(url)
+    if path is not None and path.is_file() and path.stat().st_size > 0:
+        return ("no chronicle archive here: this SQLite database belongs to another program (left as it is); "
+                "point --db at an archive, or create one elsewhere with `chronicle init`")
+    return "no chronicle archive here; create one with `chronicle init`"

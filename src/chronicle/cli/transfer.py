@@ -194,7 +194,8 @@ def export(settings: Settings, /, fmt: str, output: str | None, limit: int | Non
     stats = result.stats
     skipped = f", {stats.skipped} left out ({stats.note})" if stats.skipped else ""
     if result.path != "-":
-        click.echo(f"wrote {stats.written} events to {result.path}{skipped}", err=True)
+        unit = "records" if fmt == "jsonl" else "events"  # a JSONL backup is the log itself
+        click.echo(f"wrote {stats.written} {unit} to {result.path}{skipped}", err=True)
     elif skipped:
         click.echo(f"{stats.skipped} events left out ({stats.note})", err=True)
 

@@ -9,6 +9,7 @@ import click
 
 from chronicle.cli.output import claim_lines, event_line, json_array
 from chronicle.cli.read import build_query, filter_options
+from chronicle.cli.settings import Settings
 from chronicle.cli.write import given_source, source_options
 
 
@@ -47,7 +48,7 @@ def _one_value(date: str | None, title: str | None, place: str | None, actors: t
 @click.option("--note", metavar="TEXT", help="Why the claim is doubtful, or how it was read from the source.")
 @click.option("--reason", help="Why this claim is recorded (optional).")
 @click.pass_obj
-def claim(settings: Any, /, event_id: str, date: str | None, title: str | None, place: str | None,
+def claim(settings: Settings, /, event_id: str, date: str | None, title: str | None, place: str | None,
           actors: tuple[str, ...], rank: str | None, note: str | None, reason: str | None,
           **source: Any) -> None:
     """Record what one source says about an event's date, title, place or actors.
@@ -75,7 +76,7 @@ def claim(settings: Any, /, event_id: str, date: str | None, title: str | None, 
               help="The claim's new rank.")
 @click.option("--reason", required=True, help="Why its rank changes (kept in the history).")
 @click.pass_obj
-def rank(settings: Any, /, event_id: str, date: str | None, title: str | None, place: str | None,
+def rank(settings: Settings, /, event_id: str, date: str | None, title: str | None, place: str | None,
          actors: tuple[str, ...], rank: str, reason: str) -> None:
     """Change the rank of one of an event's claims (named by its value).
 
@@ -96,7 +97,7 @@ def rank(settings: Any, /, event_id: str, date: str | None, title: str | None, p
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="json: the disputed events with their claims.")
 @click.pass_obj
-def disputes(settings: Any, /, fmt: str, limit: int | None, **filters: Any) -> None:
+def disputes(settings: Settings, /, fmt: str, limit: int | None, **filters: Any) -> None:
     """Events whose sources disagree, each with its claims and their sources.
 
     \b

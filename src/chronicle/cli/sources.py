@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from chronicle.cli.settings import Settings
 from chronicle.cli.write import source_from_options
 
 
@@ -49,7 +50,7 @@ def source() -> None:
 @_details
 @click.option("--reason", help="Why it is added (optional).")
 @click.pass_obj
-def add(settings: Any, /, key: str, url: str | None, source_title: str | None, publisher: str | None,
+def add(settings: Settings, /, key: str, url: str | None, source_title: str | None, publisher: str | None,
         published: str | None, accessed: str | None, archived_url: str | None, kind: str | None,
         description: str | None, reason: str | None) -> None:
     """Define a source once; then cite it anywhere with --source @KEY.
@@ -70,7 +71,7 @@ def add(settings: Any, /, key: str, url: str | None, source_title: str | None, p
 @_details
 @click.option("--reason", required=True, help="What was wrong (kept in the log).")
 @click.pass_obj
-def correct(settings: Any, /, key: str, url: str | None, source_title: str | None, publisher: str | None,
+def correct(settings: Settings, /, key: str, url: str | None, source_title: str | None, publisher: str | None,
             published: str | None, accessed: str | None, archived_url: str | None, kind: str | None,
             description: str | None, reason: str) -> None:
     """Record a corrected version of a defined source; the given fields replace the old ones.
@@ -97,7 +98,7 @@ def correct(settings: Any, /, key: str, url: str | None, source_title: str | Non
 @click.argument("key", metavar="@KEY")
 @click.option("--reason", required=True, help="Why it should no longer be cited.")
 @click.pass_obj
-def withdraw(settings: Any, /, key: str, reason: str) -> None:
+def withdraw(settings: Settings, /, key: str, reason: str) -> None:
     """Withdraw a defined source: @KEY can no longer be cited; past citations stay.
 
     \b
@@ -112,7 +113,7 @@ def withdraw(settings: Any, /, key: str, reason: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="json: every source with its kind, description, versions and whether withdrawn.")
 @click.pass_obj
-def list_sources(settings: Any, /, fmt: str) -> None:
+def list_sources(settings: Settings, /, fmt: str) -> None:
     """The defined sources, with their kind and whether they were withdrawn.
 
     \b

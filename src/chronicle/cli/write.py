@@ -50,7 +50,7 @@ def source_from_options(source_url: str | None, source_title: str | None, publis
                        accessed=accessed, archived_url=archived_url, quote=quote)
 
 
-def given_source(settings: Any, source: dict[str, Any]) -> Any:
+def given_source(settings: Settings, source: dict[str, Any]) -> Any:
     """The source the options describe: ``--source @KEY`` (a defined source) or its fields."""
     url = source.get("source_url")
     if url is not None and url.startswith("@"):

@@ -541,6 +541,22 @@ def chain_hash(prev_hash: str, body_json: str) -> str:
     return hashlib.sha256((prev_hash + body_json).encode("utf-8")).hexdigest()
 
 
+
+def span_json(span: Span) -> dict[str, Any]:
+    """The date fields of the Event JSON (:meth:`Event.to_dict`): the stored texts, the
+    EDTF, precision and qualifiers, the bounds as UTC instants, and the honest words."""
+    return {
+        "date": span.parts[0],
+        "end": span.parts[1],
+        "edtf": span.edtf,
+        "precision": span.precision.label,
+        "approximate": span.approximate,
+        "uncertain": span.uncertain,
+        "earliest": span.earliest_instant.isoformat(),
+        "latest": span.latest_instant.isoformat(),
+        "display_date": span.render(),
+    }
+
 @dataclass(frozen=True, slots=True)
 class Event:
     """The current (or as-of) state of one event, folded from its records."""
@@ -602,15 +618,7 @@ class Event:
         return {
             "id": self.id,
             "title": self.title,
-            "date": self.date,
-            "end": self.end,
-            "edtf": span.edtf,
-            "precision": span.precision.label,
-            "approximate": span.approximate,
-            "uncertain": span.uncertain,
-            "earliest": span.earliest_instant.isoformat(),
-            "latest": span.latest_instant.isoformat(),
-            "display_date": span.render(),
+            **span_json(span),
             "description": self.description,
             "tags": list(self.tags),
             "actors": list(self.actors),

@@ -24,6 +24,7 @@ from chronicle.model import (
     Record,
     Source,
     Status,
+    span_json,
 )
 
 #: Bump when the projection's shape or meaning changes: stored projections of an older
@@ -216,18 +217,7 @@ def doc_dates(date: str, end: str | None) -> dict[str, Any]:
     because a large archive repeats the same few thousand dates. Callers must not
     change the returned dict (copy it into their own).
     """
-    span = parse_span(date, end)
-    return {
-        "date": span.parts[0],
-        "end": span.parts[1],
-        "edtf": span.edtf,
-        "precision": span.precision.label,
-        "approximate": span.approximate,
-        "uncertain": span.uncertain,
-        "earliest": span.earliest_instant.isoformat(),
-        "latest": span.latest_instant.isoformat(),
-        "display_date": span.render(),
-    }
+    return span_json(parse_span(date, end))
 
 
 def event_json(doc: dict[str, Any]) -> dict[str, Any]:

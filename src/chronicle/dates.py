@@ -1170,9 +1170,11 @@ def _to_utc(moment: datetime) -> datetime:
 
 
 def _shift(moment: Instant, minutes: int) -> Instant:
-    """``moment`` moved by ``minutes`` (timestamps live in the years 1–9999)."""
-    moved = moment.to_datetime() + timedelta(minutes=minutes)
-    return Instant.from_datetime(moved)
+    """``moment`` moved by ``minutes``, in any year (a UTC offset can carry 1 Jan AD 1
+    back into 1 BC, which ``datetime`` cannot hold)."""
+    days, minute_of_day = divmod(moment.hour * 60 + moment.minute + minutes, 24 * 60)
+    hour, minute = divmod(minute_of_day, 60)
+    return replace(moment.shifted(days=days), hour=hour, minute=minute)
 
 
 def _from_day_number(number: int) -> Instant:

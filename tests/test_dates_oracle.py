@@ -39,7 +39,9 @@ from hypothesis import strategies as st
 from chronicle.dates import Instant, bound_text, instant_from_bound_text, parse_span
 from chronicle.errors import BadDate
 
-SETTINGS = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Derandomized: the same 250 examples on every run, so CI never fails on a new random
+# find; `make fuzz` explores further, and what it finds becomes an @example here.
+SETTINGS = settings(max_examples=250, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 
 
 def _year() -> st.SearchStrategy[str]:
@@ -125,7 +127,9 @@ _WINTER = re.compile(r"(?:^|[\[/, ])-?[0-9]{4}-24(?![0-9])")
 
 def _known_divergence(text: str) -> bool:
     negative_unspecified = "-XX" in text and any(p.startswith("-") for p in re.split(r"[\[/, ]+", text))
-    return bool(_WINTER.search(text)) or not _real_days(text) or negative_unspecified \
+    # chronicle refuses a known day of an unspecified month (2024-XX-01) in any year, by design.
+    day_of_unknown_month = bool(re.search(r"-XX-[0-9]{2}", text))
+    return bool(_WINTER.search(text)) or day_of_unknown_month or not _real_days(text) or negative_unspecified \
         or bool(_X_YEAR_WITH_MONTH.search(text)) or bool(_EARLY_TIMESTAMP.search(text))
 
 
@@ -149,6 +153,7 @@ def _backwards(text: str) -> bool:
 @given(edtf_texts())
 @example("-0489")
 @example("0000/-000X")
+@example("0000-XX-01")
 @example("0000")
 @example("Y-12000")
 @example("2024-21")
@@ -205,6 +210,7 @@ def test_chronicle_and_the_specification_agree_on_the_first_and_last_day(text: s
 @example("2025-04-13T20:00-05:00")
 @example("Y17E7")
 @example("/2024")
+@example("[0001-01-01T10:00:00+05:30, 0000]")  # an offset carrying AD 1 back into 1 BC
 def test_every_date_renders_and_reads_back_as_the_same_value(text: str) -> None:
     span = _chronicle(text)
     assume(span is not None)

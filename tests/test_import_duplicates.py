@@ -50,13 +50,35 @@ JSON = json.dumps({"chronicle": {"format": "events", "version": 1}, "events": [
     {"id": "alesia", "title": "Siege of Alesia", "date": "1902"},
 ]})
 
-FILES = {"dups.csv": CSV, "dups.ics": ICS, "dups.json": JSON}
+#: A seed whose second event repeats the first one's id (an edited copy pasted in).
+TOML = """[[events]]
+id = "zela"
+title = "Battle of Zela"
+date = "-0066"
+unsourced = true
+
+[[events]]
+id = "zela"
+title = "Battle of Zela (again)"
+date = "-0046"
+unsourced = true
+
+[[events]]
+id = "alesia"
+title = "Siege of Alesia"
+date = "-0051"
+unsourced = true
+"""
+
+FILES = {"dups.csv": CSV, "dups.ics": ICS, "dups.json": JSON, "dups.toml": TOML}
 #: What each file's duplicate rows are called, and the titles kept by first and last.
-WHERE = {"dups.csv": ("row 3", "row 2"), "dups.ics": ("VEVENT 2", "VEVENT 1"), "dups.json": ("item 2", "item 1")}
+WHERE = {"dups.csv": ("row 3", "row 2"), "dups.ics": ("VEVENT 2", "VEVENT 1"), "dups.json": ("item 2", "item 1"),
+         "dups.toml": ("event 2 (zela)", "event 1 (zela)")}
 KEPT = {
     "dups.csv": ("Mithridates defeats Triarius", "Caesar defeats Pharnaces (a different battle)"),
     "dups.ics": ("First copy", "Second copy"),
     "dups.json": ("Battle of Zela", "Battle of Zela (again)"),
+    "dups.toml": ("Battle of Zela", "Battle of Zela (again)"),
 }
 
 

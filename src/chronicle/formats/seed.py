@@ -75,17 +75,14 @@ def read_seed(path: Path) -> tuple[dict[str, str], list[Incoming]]:
     events = data.get("events", [])
     _expect(events, list, "events", where)
     items = []
-    seen: set[str] = set()
     for number, raw in enumerate(events, start=1):
         label = f"{where}: event {number}" + (f" ({raw.get('id')})" if isinstance(raw, dict) and raw.get("id") else "")
         try:
-            item = _event(raw, named, label)
+            items.append(_event(raw, named, label))
         except ChronicleError as error:
             raise error.located(label) from None
-        if item.event_id in seen:
-            raise InvalidInput("appears twice", field="id", value=item.event_id, where=label)
-        seen.add(item.event_id)
-        items.append(item)
+    # An id repeated in the file is a duplicate, which the import service handles as for
+    # every format (``--duplicates error|first|last``), never a revision.
     return {k: str(v) for k, v in archive.items()}, items
 
 

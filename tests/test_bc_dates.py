@@ -215,7 +215,7 @@ def test_html_custom_template_path_gives_the_same_page(bc_url: str, runner: CliR
     exported(runner, bc_url, "html", fast)
     templates = tmp_path / "templates"
     templates.mkdir()
-    shutil.copy(Path(html_module.__file__).parent.parent / "templates" / "timeline.html", templates)
+    shutil.copy(Path(html_module.__file__).parents[2] / "templates" / "timeline.html", templates)
     exported(runner, bc_url, "html", slow, "--template-dir", str(templates))
     assert fast.read_text(encoding="utf-8") == slow.read_text(encoding="utf-8")
 

@@ -30,8 +30,8 @@ from chronicle.dates import parse_span
 from chronicle.errors import InvalidInput
 from chronicle.exporting import export
 from chronicle.formats import ExportContext
-from chronicle.formats import html as html_format
 from chronicle.formats.html import DENSE_YEAR, LIST_SIZE, event_view, export_html, group_years
+from chronicle.formats.html import page as html_page
 from chronicle.model import Event, HistoryEntry, Kind, Source, Status, make_source
 from chronicle.query import EventQuery
 from tests.conftest import GOLDEN, missing, run_chronicle
@@ -420,12 +420,12 @@ def test_a_timeline_spilled_to_disk_gives_the_same_page(
     whether the page goes to a file (copied byte for byte) or to a text stream (decoded)."""
     in_memory, spilled = tmp_path / "memory.html", tmp_path / "spilled.html"
     export(seeded, "html", EventQuery(), str(in_memory))
-    monkeypatch.setattr(html_format, "SPOOL_CHARS", 1000)
+    monkeypatch.setattr(html_page, "SPOOL_CHARS", 1000)
     export(seeded, "html", EventQuery(), str(spilled))
     assert spilled.read_bytes() == in_memory.read_bytes()
     text = io.StringIO(newline="")
     export_html(seeded.show(), text, fixed_context(18), {})
-    monkeypatch.setattr(html_format, "SPOOL_CHARS", 10**9)
+    monkeypatch.setattr(html_page, "SPOOL_CHARS", 10**9)
     assert text.getvalue() == render(list(seeded.show()), fixed_context(18))
 
 

@@ -210,7 +210,7 @@ def op_import_stages(paths: Paths) -> dict[str, Any]:
     from chronicle.formats.rows import SourceRow
     from chronicle.model import GENESIS_HASH, Draft, Kind, Provenance, Record, chain_hash
     from chronicle.projection import apply
-    from chronicle.store import _payload_json, _version_row, record_body_json
+    from chronicle.store import payload_json, record_body_json, version_row
 
     stages: dict[str, float] = {}
 
@@ -233,7 +233,7 @@ def op_import_stages(paths: Paths) -> dict[str, Any]:
         csv_format.own_row(SourceRow(csv_format.CsvRow(n, row, index, "bench"), row).row)
         for n, row in enumerate(cells, start=2)])
     payloads = timed("3a canonical payload dict (EventFields.payload)", lambda: [i.fields.payload() for i in items])
-    texts = timed("3b canonical JSON of the payload", lambda: [_payload_json(p) for p in payloads])
+    texts = timed("3b canonical JSON of the payload", lambda: [payload_json(p) for p in payloads])
     dumps = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
     timed("3b floor: json encoder alone on the same dicts", lambda: [dumps(p) for p in payloads])
 
@@ -256,7 +256,7 @@ def op_import_stages(paths: Paths) -> dict[str, Any]:
         out = []
         for row, item in zip(log_rows, items, strict=True):
             record = Record(row[0], row[1], Kind.RECORDED, {}, "bench", row[5], "benchmark", None, row[9], row[10])
-            out.append(tuple(_version_row(apply(None, record, item.fields), record)))
+            out.append(tuple(version_row(apply(None, record, item.fields), record)))
         return out
 
     version_rows = timed("5 fold + projection row (bounds, search text, document JSON)", fold)

@@ -22,9 +22,8 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
-from chronicle import dialects
 from chronicle.archive import Archive
-from chronicle.store import Store
+from chronicle.store import Store, dialects
 from tests.conftest import FIXED_AUTHOR, installed_chronicle
 
 WRITERS = 8
@@ -114,7 +113,7 @@ def _write_lock_held(url: str) -> Iterator[None]:
     else:
         libpq = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
         with psycopg.connect(libpq) as pg:
-            pg.execute("SELECT pg_advisory_xact_lock(%s)", (dialects._PG_LOCK_KEY,))
+            pg.execute("SELECT pg_advisory_xact_lock(%s)", (dialects.PG_LOCK_KEY,))
             yield
             pg.rollback()
 
@@ -196,7 +195,7 @@ def test_a_deadlocked_writer_is_retried(archive: Archive) -> None:
         time.sleep(0.3)
         # …and now the other session wants the append lock: a deadlock. Our writer
         # started waiting first, so PostgreSQL's detector aborts it, and it retries.
-        other.execute("SELECT pg_advisory_xact_lock(%s)", (dialects._PG_LOCK_KEY,))
+        other.execute("SELECT pg_advisory_xact_lock(%s)", (dialects.PG_LOCK_KEY,))
         other.commit()
     writer.join(timeout=60)
     assert "error" not in result, result.get("error")

@@ -26,13 +26,13 @@ from typing import Any
 
 import pytest
 
-import chronicle.store
+import chronicle.store.writer
 from chronicle.archive import Archive
 from chronicle.formats.log_jsonl import export_log
 from chronicle.importing import import_file
 from chronicle.model import make_source
 from chronicle.store import SCHEMA_VERSION
-from chronicle.upgrade import upgrade_archive
+from chronicle.store.upgrade import upgrade_archive
 
 from .conftest import GOLDEN, REALDATA
 
@@ -74,7 +74,7 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> PinnedClock:
         def now(cls, tz: Any = None) -> Any:
             return pinned()
 
-    monkeypatch.setattr(chronicle.store, "datetime", _Pinned)
+    monkeypatch.setattr(chronicle.store.writer, "datetime", _Pinned)
     return pinned
 
 

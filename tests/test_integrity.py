@@ -18,10 +18,10 @@ from sqlalchemy import text
 from chronicle.archive import Archive
 from chronicle.cli import main
 from chronicle.errors import ProjectionMismatch, TamperedLog
-from chronicle.integrity import COLUMNS, check_projection
 from chronicle.model import chain_hash
 from chronicle.query import EventQuery
 from chronicle.store import record_body_json
+from chronicle.store.integrity import COLUMNS, check_projection
 
 
 def _sql(archive: Archive, statement: str, **params: object) -> None:

@@ -24,7 +24,7 @@ from chronicle.cli import main
 from chronicle.errors import SchemaMismatch
 from chronicle.projection import PROJECTION_VERSION
 from chronicle.store import SCHEMA_VERSION, Store
-from chronicle.upgrade import upgrade_archive
+from chronicle.store.upgrade import upgrade_archive
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "schema_v1"
 EXPECTED = json.loads((FIXTURE / "expected.json").read_text(encoding="utf-8"))

@@ -81,11 +81,11 @@ def test_wheel_holds_the_package_its_templates_and_migrations(wheel: Path) -> No
         metadata = next(archive.read(n).decode() for n in names if n.endswith(".dist-info/METADATA"))
     for shipped in ("__main__.py", "py.typed", "templates/page.html", "templates/timeline.html",
                     "templates/overview.svg", "templates/style.css", "templates/filter.js",
-                    "migrations/env.py", "migrations/script.py.mako"):
+                    "store/migrations/env.py", "store/migrations/script.py.mako"):
         assert f"chronicle/{shipped}" in names
-    migrations = {n for n in names if n.startswith("chronicle/migrations/versions/") and n.endswith(".py")}
-    source_migrations = {f"chronicle/migrations/versions/{p.name}"
-                         for p in (ROOT / "src/chronicle/migrations/versions").glob("*.py")}
+    migrations = {n for n in names if n.startswith("chronicle/store/migrations/versions/") and n.endswith(".py")}
+    source_migrations = {f"chronicle/store/migrations/versions/{p.name}"
+                         for p in (ROOT / "src/chronicle/store/migrations/versions").glob("*.py")}
     assert migrations == source_migrations
     assert not any(n.startswith(("tests/", "docs/", "benchmarks/")) or "__pycache__" in n for n in names)
     requires = [line for line in metadata.splitlines() if line.startswith("Requires-Dist:")]

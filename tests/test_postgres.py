@@ -17,11 +17,10 @@ from click.testing import CliRunner
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from chronicle import dialects
 from chronicle.archive import Archive
 from chronicle.cli import main
 from chronicle.model import make_source
-from chronicle.store import Store
+from chronicle.store import Store, dialects
 
 #: The manual page whose role recipe the test runs as written.
 RECIPE = Path(__file__).resolve().parent.parent / "docs" / "postgres.md"

@@ -21,7 +21,7 @@ import icalendar
 import pytest
 from click.testing import CliRunner
 
-import chronicle.store
+import chronicle.store.writer
 from chronicle.archive import Archive
 from chronicle.cli import main
 from chronicle.query import EventQuery
@@ -63,7 +63,7 @@ def timeline(archive: Archive, monkeypatch: pytest.MonkeyPatch) -> Archive:
         def now(cls, tz: Any = None) -> Any:
             return moment[0]
 
-    monkeypatch.setattr(chronicle.store, "datetime", _Pinned)
+    monkeypatch.setattr(chronicle.store.writer, "datetime", _Pinned)
     archive.add(title=TITLES["alive"], date="2024-03", event_id="alive", **COMMON)
     archive.add(title=TITLES["gone"], date="2024-05", event_id="gone", **COMMON)
     archive.add(title=TITLES["gone-wide"], date="2020", end="2025", event_id="gone-wide", **COMMON)

@@ -218,7 +218,7 @@ def test_read_commands_never_write_the_database_file(seeded_dir: Path) -> None:
 def test_postgres_connection_killed_mid_import_writes_nothing(pg_database: str, tmp_path: Path) -> None:
     admin = make_url(pg_database).set(drivername="postgresql").render_as_string(hide_password=False)
     assert run_chronicle("--db", pg_database, "init", "--name", "t", cwd=tmp_path).returncode == 0
-    lock_key = 7_421_019_517  # dialects._PG_LOCK_KEY: the importer will wait for it
+    lock_key = 7_421_019_517  # dialects.PG_LOCK_KEY: the importer will wait for it
     with psycopg.connect(admin, autocommit=True) as holder:
         holder.execute("SELECT pg_advisory_lock(%s)", (lock_key,))
         process = subprocess.Popen(

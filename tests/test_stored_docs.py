@@ -20,7 +20,7 @@ from chronicle.formats.csv_format import _compact_json, doc_row, stored_sources_
 from chronicle.model import make_source
 from chronicle.projection import event_from_doc, event_json, load_doc
 from chronicle.query import EventQuery
-from chronicle.store import _doc_json
+from chronicle.store import doc_json
 from tests.conftest import SEED
 
 SRC = make_source("https://news.example.org/a", publisher="Example")
@@ -136,7 +136,7 @@ _JSON_VALUES = st.recursive(
 @given(_JSON_VALUES)
 def test_stored_documents_parse_the_same_with_orjson(value: object) -> None:
     # Written as the projection writes documents; read back as show and export read them.
-    text = _doc_json(value)  # type: ignore[arg-type]
+    text = doc_json(value)  # type: ignore[arg-type]
     assert load_doc(text) == json.loads(text)
     assert type(load_doc(text)) is type(json.loads(text))
 

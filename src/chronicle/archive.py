@@ -21,7 +21,6 @@ from chronicle.claims import Rank, find_claim, make_claim
 from chronicle.copying import CopyReport, copy_archive
 from chronicle.errors import AmbiguousId, Conflict, InvalidInput, TamperedLog, UnknownEvent
 from chronicle.ids import id_from_title
-from chronicle.integrity import check_projection, repair_projection
 from chronicle.locating import ARCHIVE_DIR, ARCHIVE_FILE, archive_url, existing_url, locate, new_url
 from chronicle.model import (
     AUTHOR_MAX,
@@ -49,6 +48,7 @@ from chronicle.sources import (
     log_id,
 )
 from chronicle.store import AppendResult, Head, Store
+from chronicle.store.integrity import check_projection, repair_projection
 
 T = TypeVar("T")
 

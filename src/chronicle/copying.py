@@ -16,11 +16,10 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from chronicle import dialects
 from chronicle.errors import ArchiveExists, ArchiveNotFound, InvalidInput
 from chronicle.locating import archive_url
 from chronicle.model import Record
-from chronicle.store import Head, Store
+from chronicle.store import Head, Store, dialects
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
-from chronicle import __version__, dialects
+from chronicle import __version__
 from chronicle.atomicfile import atomic_text
 from chronicle.formats import EXTENSIONS, ExportContext, ExportStats, exporter
 from chronicle.formats.controls import ControlFree
 from chronicle.model import Event, Record
 from chronicle.query import EventQuery
-from chronicle.store import Head
+from chronicle.store import Head, dialects
 
 
 class ExportSource(Protocol):

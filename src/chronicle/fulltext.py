@@ -18,7 +18,7 @@ Each backend uses its own engine behind one query contract (:mod:`chronicle.sear
 
 Both receive words already folded and split by :func:`chronicle.search.words`, so
 they index the same words; the database's own tokenizer only sees plain words.
-Like :mod:`chronicle.dialects`, this module belongs to the store: it speaks SQL.
+Like :mod:`chronicle.store.dialects`, this module belongs to the store: it speaks SQL.
 """
 
 from __future__ import annotations

@@ -63,7 +63,7 @@ class ChronicleGroup(click.Group):
 
 
 def _storage_failure(error: BaseException, ctx: click.Context) -> StorageError | None:
-    from chronicle.dialects import storage_failure
+    from chronicle.store.failures import storage_failure
 
     settings = ctx.obj if isinstance(ctx.obj, Settings) else None
     return storage_failure(error, settings.where() if settings is not None else None)

@@ -25,7 +25,7 @@ def upgrade(settings: Settings, rebuild: bool) -> None:
       chronicle --db postgresql+psycopg://owner@db.example.org/newsroom upgrade
     """
     from chronicle.archive import locate
-    from chronicle.upgrade import upgrade_archive
+    from chronicle.store.upgrade import upgrade_archive
 
     report = upgrade_archive(locate(settings.db), rebuild=rebuild)
     if not report.changed:
@@ -55,8 +55,8 @@ def copy(settings: Settings, target: str) -> None:
       chronicle copy --to postgresql+psycopg://writer@db.example.org/newsroom
       chronicle --db postgresql+psycopg://reader@db.example.org/newsroom copy --to ./laptop
     """
-    from chronicle import dialects
     from chronicle.cli.progress import Progress
+    from chronicle.store import dialects
 
     archive = settings.archive(read_only=True)
     with Progress("copied", "records") as progress:

@@ -27,9 +27,9 @@ class Settings:
         ``read_only``: for commands that only read (SQLite ``mode=ro``, so they never
         change the file and work on read-only media).
         """
-        from chronicle import dialects
         from chronicle.archive import Archive, locate, os_user
         from chronicle.errors import SchemaMismatch
+        from chronicle.store import dialects
 
         if self._archive is None:
             origin = "chronicle " + shlex.join(sys.argv[1:])
@@ -51,7 +51,7 @@ class Settings:
         """The archive's file or URL (password masked), for messages."""
         if self.url is None:
             return self.db
-        from chronicle.dialects import display_url, sqlite_path
+        from chronicle.store.dialects import display_url, sqlite_path
 
         path = sqlite_path(self.url)
         return str(path) if path is not None else display_url(self.url)

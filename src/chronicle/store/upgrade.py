@@ -3,7 +3,7 @@
 Three kinds of version are at play, and each is handled where it lives:
 
 * the **schema** (table layout, triggers): ``chronicle_meta.schema_version``; moved
-  forward by the Alembic migrations shipped in :mod:`chronicle.migrations`, all in one
+  forward by the Alembic migrations shipped in :mod:`chronicle.store.migrations`, all in one
   transaction that holds the log's write lock, so no writer appends halfway through;
 * the **projection** (``event_versions``): ``chronicle_meta.projection_version``;
   derived data, so a different version is simply rebuilt from the log;
@@ -23,9 +23,10 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy.exc import DBAPIError
 
-from chronicle import dialects
 from chronicle.errors import SchemaMismatch
-from chronicle.store import SCHEMA_VERSION, Store
+from chronicle.store import dialects
+from chronicle.store.core import Store
+from chronicle.store.schema import SCHEMA_VERSION
 
 #: The migrations directory inside the installed package.
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from alembic import op
 
-from chronicle import dialects
+from chronicle.store import guards
 
 revision = "schema4"
 down_revision = "schema3"
@@ -46,7 +46,7 @@ def upgrade() -> None:
         op.execute("DROP TABLE log")
         op.execute("ALTER TABLE log_schema4 RENAME TO log")
         op.execute("CREATE INDEX ix_log_event ON log (event_id, seq)")
-        dialects.install_guards(conn)
+        guards.install_guards(conn)
     op.execute("DROP INDEX IF EXISTS ix_versions_to_seq")
     op.execute("UPDATE chronicle_meta SET value = '4' WHERE key = 'schema_version'")
 

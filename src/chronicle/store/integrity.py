@@ -13,8 +13,9 @@ The event_versions table is derived data: :func:`repair_projection` throws it aw
 and replays the log into it. The log itself is never "repaired" — a damaged log is
 reported, and only a backup can stand in for it.
 
-A store-side module (it reads the tables), kept apart from :mod:`chronicle.store` so
-that the write path and this check can change independently.
+A room of the store (it reads the tables), kept apart from the write path
+(:mod:`chronicle.store.writer`) so that the two can change independently; both build
+a version row with :func:`chronicle.store.rows.version_row`.
 """
 
 from __future__ import annotations
@@ -30,7 +31,9 @@ from chronicle.errors import ProjectionMismatch
 from chronicle.model import Event, Record
 from chronicle.projection import apply, event_from_doc
 from chronicle.sources import SOURCE_KINDS
-from chronicle.store import Store, _record_from_row, _version_row, log_table, versions_table
+from chronicle.store.core import Store
+from chronicle.store.rows import record_from_row, version_row
+from chronicle.store.schema import log_table, versions_table
 
 _v = versions_table.c
 _log = log_table.c
@@ -72,7 +75,7 @@ def check_projection(store: Store, *, progress: Callable[[int], None] | None = N
             state: Event | None = None
             pending: tuple[dict[str, Any], dict[str, Any]] | None = None  # (expected, stored)
             for row in rows:
-                record = _record_from_row(row)
+                record = record_from_row(row)
                 if record.kind in SOURCE_KINDS:
                     # A defined source's records (``@KEY``) have no event projection.
                     if row.v_event_id is not None:
@@ -128,7 +131,7 @@ def check_projection(store: Store, *, progress: Callable[[int], None] | None = N
 
 def _expected_row(state: Event, record: Record) -> dict[str, Any]:
     """The version row the write path stores for ``state`` after ``record``, by column name."""
-    row: Any = _version_row(state, record)
+    row: Any = version_row(state, record)
     # The write path builds it as a dict, or positionally in table column order.
     return dict(row) if isinstance(row, dict) else dict(zip(COLUMNS, row, strict=True))
 

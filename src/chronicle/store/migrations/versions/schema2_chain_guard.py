@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from alembic import op
 
-from chronicle import dialects
+from chronicle.store import guards
 
 revision = "schema2"
 down_revision = "schema1"
@@ -18,7 +18,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    dialects.install_chain_guard(op.get_bind())
+    guards.install_chain_guard(op.get_bind())
     op.execute("UPDATE chronicle_meta SET value = '2' WHERE key = 'schema_version'")
 
 

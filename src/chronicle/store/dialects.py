@@ -1,10 +1,12 @@
-"""Everything that differs between SQLite and PostgreSQL — and nothing else.
+"""How chronicle connects to SQLite and PostgreSQL, and where the two differ in doing so.
 
-This is the one clearly marked place where chronicle speaks a dialect: how an engine is
-made, how a writer takes the log's write lock (and how long it waits for it), which
-errors mean "another writer got in the way", and the triggers that make the database
-refuse UPDATE, DELETE (and TRUNCATE) on the log and any record that does not continue
-the chain. The rest of the store is portable SQLAlchemy Core.
+The clearly marked place where chronicle speaks a dialect: how an engine is made (and a
+file checked before SQLite touches it), how a writer takes the log's write lock (and how
+long it waits for it), which errors mean "another writer got in the way", and how rows
+reach the driver in bulk. Three neighbours hold the rest of what differs: the triggers
+(:mod:`chronicle.store.guards`), the planner hints (:mod:`chronicle.store.hints`) and
+failures in one line (:mod:`chronicle.store.failures`). The rest of the store is
+portable SQLAlchemy Core.
 """
 
 from __future__ import annotations
@@ -20,23 +22,17 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote
 
-from sqlalchemy import ColumnElement, Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.pool import QueuePool
-from sqlalchemy.sql.visitors import InternalTraversal
-from sqlalchemy.types import NullType
 
-from chronicle.errors import ArchiveNotFound, ChronicleError, DependencyMissing, InvalidInput, StorageError, os_failure
+from chronicle.errors import ArchiveNotFound, DependencyMissing, InvalidInput, StorageError, os_failure
 
-_APPEND_ONLY = "chronicle log is append-only"
-_CHAIN = "chronicle log: a record must continue the chain"
-_GENESIS = "0" * 64
 #: How long a writer waits for the write lock before giving up, in seconds.
 DEFAULT_LOCK_TIMEOUT = 60.0
 #: Key of the PostgreSQL advisory lock that serialises appends.
-_PG_LOCK_KEY = 7_421_019_517
+PG_LOCK_KEY = 7_421_019_517
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -199,88 +195,6 @@ def _connect_read_only(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, timeout=timeout, check_same_thread=False)
 
 
-def storage_failure(error: BaseException, where: str | None = None) -> StorageError | None:
-    """One clean line for a database or file failure (or anything it was caused by), else None.
-
-    The CLI calls this once for any error that is not already a chronicle error, and
-    for "no archive here" errors whose cause was in fact a storage failure (a full disk
-    must not read as "no archive"). ``where``: the archive's URL (password masked) or file.
-    """
-    seen: set[int] = set()
-    current: BaseException | None = error
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        found = _classify(current, where)
-        if found is not None:
-            return found
-        current = current.__cause__ or current.__context__
-    return None
-
-
-#: SQLite messages (lower case, as a substring) → what happened; what to do.
-_SQLITE_FAILURES = (
-    ("database or disk is full", "the disk is full (or the database hit its size limit)",
-     "free some space and run the command again; nothing was written"),
-    ("disk i/o error", "the disk reported an input/output error (full, failing, or over a file-size limit)",
-     "check the disk and free space, then run again; nothing was written"),
-    ("attempt to write a readonly database", "is read-only",
-     "check the permissions of the file and its folder (or the medium); reading still works"),
-    ("file is not a database", "is damaged: it is not a valid database",
-     "restore it from a backup (one made by `chronicle export --format jsonl`, replayed by `chronicle import`)"),
-    ("database disk image is malformed", "is damaged (a corrupt page)",
-     "restore it from a backup (one made by `chronicle export --format jsonl`, replayed by `chronicle import`)"),
-    ("unable to open database file", "cannot be opened",
-     "check that the path exists and that you may read (and write) the file and its folder"),
-    ("database is locked", "is locked by another writer",
-     "try again, or wait longer with CHRONICLE_LOCK_TIMEOUT=SECONDS"),
-)
-
-#: PostgreSQL SQLSTATE (exact, or its two-letter class) → what happened; what to do.
-_PG_FAILURES = {
-    "53100": ("the database server's disk is full", "free space on the server, then run again; nothing was written"),
-    "53": ("the database server ran out of resources", "check the server, then run again; nothing was written"),
-    "57P01": ("the database server shut down", "start it again, then run the command again; nothing was written"),
-    "57P": ("the database server is not available", "start it again, then run the command again"),
-    "08": ("the connection to the database server was lost",
-           "check that the server is running, then run again; nothing was written"),
-    "25006": ("is read-only (a read-only transaction or standby server)", "use a writable server or role"),
-    "42501": ("permission denied", "ask the archive's owner for the rights this command needs"),
-    "55P03": ("the write lock was not granted in time", "try again, or wait longer with CHRONICLE_LOCK_TIMEOUT"),
-    "57014": ("the statement was cancelled (timeout)", "try again"),
-    "XX001": ("is damaged (a corrupt data page)", "restore it from a backup"),
-}
-
-
-def _classify(error: BaseException, where: str | None) -> StorageError | None:
-    if isinstance(error, StorageError):
-        return error
-    if isinstance(error, ChronicleError):
-        return None
-    if isinstance(error, DBAPIError):
-        return _classify(error.orig, where) if error.orig is not None else None
-    if isinstance(error, OSError) and not isinstance(error, BrokenPipeError) and error.errno is not None:
-        return os_failure(error, str(error.filename) if error.filename is not None else where)
-    module = type(error).__module__
-    if module == "sqlite3":
-        message = str(error).lower()
-        for needle, what, todo in _SQLITE_FAILURES:
-            if needle in message:
-                return StorageError(f"{what}; {todo}", where=where)
-        return None
-    if module.startswith("psycopg"):
-        state = getattr(error, "sqlstate", None)
-        if state is None:
-            first = next((line.strip() for line in str(error).splitlines() if line.strip()), "")
-            # No SQLSTATE: the connection itself failed or broke (server gone, refused).
-            return StorageError(f"the database server could not be reached or went away ({first}); "
-                                "check that it is running, then run again; nothing was written", where=where)
-        for key in (state, state[:3], state[:2]):
-            if key in _PG_FAILURES:
-                what, todo = _PG_FAILURES[key]
-                return StorageError(f"{what}; {todo}", where=where)
-    return None
-
-
 def _configure_sqlite(engine: Engine, *, journal: bool = True) -> None:
     # pysqlite's own transaction handling would defer BEGIN until the first write,
     # which lets two writers read the same head and race. We issue BEGIN ourselves:
@@ -359,7 +273,7 @@ def lock_for_append(conn: Connection) -> None:
         conn.exec_driver_sql(
             "SET TRANSACTION ISOLATION LEVEL READ COMMITTED; "
             f"SET LOCAL lock_timeout = '{int(lock_timeout() * 1000)}ms'; "
-            f"SELECT pg_advisory_xact_lock({_PG_LOCK_KEY})"
+            f"SELECT pg_advisory_xact_lock({PG_LOCK_KEY})"
         )
 
 
@@ -387,126 +301,9 @@ def classify_write_failure(error: BaseException) -> WriteFailure | None:
     return None
 
 
-def install_guards(conn: Connection) -> None:
-    """Triggers that make the database itself refuse to change the log (schema 2)."""
-    install_append_only_guards(conn)
-    install_chain_guard(conn)
-
-
-def install_chain_guard(conn: Connection) -> None:
-    """A trigger that refuses a record that does not continue the chain (schema 2).
-
-    A new row's ``prev_hash`` must be the hash of the row with ``seq - 1`` (the genesis
-    hash for ``seq`` 1). With the primary key on ``seq`` this keeps the log one gap-free
-    chain even against a writer that has INSERT rights but bypasses chronicle — the
-    hashes themselves are still for ``verify`` to check. One indexed lookup per row.
-    """
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql(
-            "CREATE TRIGGER IF NOT EXISTS log_chain BEFORE INSERT ON log "
-            f"WHEN NEW.prev_hash IS NOT (CASE WHEN NEW.seq = 1 THEN '{_GENESIS}' "
-            "ELSE (SELECT hash FROM log WHERE seq = NEW.seq - 1) END) "
-            f"BEGIN SELECT RAISE(ABORT, '{_CHAIN}'); END"
-        )
-    elif conn.dialect.name == "postgresql":
-        conn.exec_driver_sql(
-            "CREATE OR REPLACE FUNCTION chronicle_log_chain() RETURNS trigger "
-            "LANGUAGE plpgsql AS $$ BEGIN "
-            f"IF NEW.prev_hash IS DISTINCT FROM (CASE WHEN NEW.seq = 1 THEN '{_GENESIS}' "
-            "ELSE (SELECT l.hash FROM log l WHERE l.seq = NEW.seq - 1) END) THEN "
-            f"RAISE EXCEPTION USING MESSAGE = '{_CHAIN} (record ' || NEW.seq || ')', "
-            "ERRCODE = 'integrity_constraint_violation'; "
-            "END IF; RETURN NEW; END $$"
-        )
-        conn.exec_driver_sql("DROP TRIGGER IF EXISTS log_chain ON log")
-        conn.exec_driver_sql(
-            "CREATE TRIGGER log_chain BEFORE INSERT ON log FOR EACH ROW EXECUTE FUNCTION chronicle_log_chain()"
-        )
-
-
-def install_append_only_guards(conn: Connection) -> None:
-    """Triggers that refuse UPDATE and DELETE (and TRUNCATE on PostgreSQL) on the log (schema 1)."""
-    if conn.dialect.name == "sqlite":
-        for action in ("UPDATE", "DELETE"):
-            conn.exec_driver_sql(
-                f"CREATE TRIGGER IF NOT EXISTS log_no_{action.lower()} BEFORE {action} ON log "
-                f"BEGIN SELECT RAISE(ABORT, '{_APPEND_ONLY}'); END"
-            )
-    elif conn.dialect.name == "postgresql":
-        conn.exec_driver_sql(
-            "CREATE OR REPLACE FUNCTION chronicle_log_append_only() RETURNS trigger "
-            "LANGUAGE plpgsql AS $$ BEGIN "
-            f"RAISE EXCEPTION '{_APPEND_ONLY}' USING ERRCODE = 'restrict_violation'; "
-            "END $$"
-        )
-        for name, action, level in (
-            ("log_no_update", "UPDATE", "ROW"),
-            ("log_no_delete", "DELETE", "ROW"),
-            ("log_no_truncate", "TRUNCATE", "STATEMENT"),
-        ):
-            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name} ON log")
-            conn.exec_driver_sql(
-                f"CREATE TRIGGER {name} BEFORE {action} ON log FOR EACH {level} "
-                "EXECUTE FUNCTION chronicle_log_append_only()"
-            )
-
-
-def is_append_only_violation(error: BaseException) -> bool:
-    return _APPEND_ONLY in str(error)
-
-
-def is_chain_violation(error: BaseException) -> bool:
-    return _CHAIN in str(error)
-
-
 def write_options() -> dict[str, Any]:
     """Execution options for a connection that will append."""
     return {"chronicle_write": True}
-
-
-class _OnSQLite(ColumnElement[Any]):
-    """``clause`` as it is, but wrapped in ``template`` when compiled for SQLite."""
-
-    inherit_cache = True
-    _traverse_internals = [  # noqa: RUF012 - SQLAlchemy's cache-key declaration
-        ("clause", InternalTraversal.dp_clauseelement), ("template", InternalTraversal.dp_string),
-    ]
-
-    def __init__(self, clause: ColumnElement[Any], template: str, type_: Any) -> None:
-        self.clause = clause
-        self.template = template
-        self.type = type_
-
-
-@compiles(_OnSQLite)
-def _plain(element: _OnSQLite, compiler: Any, **kwargs: Any) -> str:
-    return str(compiler.process(element.clause, **kwargs))
-
-
-@compiles(_OnSQLite, "sqlite")
-def _wrapped(element: _OnSQLite, compiler: Any, **kwargs: Any) -> str:
-    return element.template.format(compiler.process(element.clause, **kwargs))
-
-
-# Planner hints, for SQLite only (PostgreSQL keeps statistics and plans these well).
-# SQLite's planner has no statistics unless someone runs ANALYZE, and guesses that an
-# equality (``to_seq IS NULL``, ``wide = 1``) picks few rows. The hints keep its partial
-# indexes usable — the marked terms still imply the indexes' conditions.
-
-
-def likely(condition: ColumnElement[bool]) -> ColumnElement[Any]:
-    """A condition true for most rows (SQLite ``likely()``): no index is chosen for it."""
-    return _OnSQLite(condition, "likely({})", NullType())
-
-
-def unlikely(condition: ColumnElement[bool]) -> ColumnElement[Any]:
-    """A condition true for few rows (SQLite ``unlikely()``): its index is preferred."""
-    return _OnSQLite(condition, "unlikely({})", NullType())
-
-
-def unindexed(column: ColumnElement[Any]) -> ColumnElement[Any]:
-    """A column that must not drive the choice of index here (SQLite's unary ``+``)."""
-    return _OnSQLite(column, "+{}", column.type)
 
 
 def insert_rows(conn: Connection, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
@@ -533,3 +330,4 @@ def insert_rows(conn: Connection, table: str, columns: Sequence[str], rows: Sequ
     except conn.dialect.loaded_dbapi.Error as error:
         raise DBAPIError.instance(statement, None, error, conn.dialect.loaded_dbapi.Error,
                                   dialect=conn.dialect) from error
+

@@ -1,0 +1,188 @@
+"""Reading: the statements that find events (timeline order, filters, as-of) and read records.
+
+Every statement here streams: readers get rows in batches from a server-side cursor,
+so a million events never sit in memory at once.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, and_, func, literal_column, or_, select, text, union_all
+
+from chronicle import fulltext
+from chronicle.dates import bound_text, instant_from_bound_text
+from chronicle.model import Record, Status, fold_text
+from chronicle.query import EventQuery
+from chronicle.store.hints import likely, unlikely
+from chronicle.store.rows import record_from_row, utc_now_text
+from chronicle.store.schema import SEP, WIDE_DAYS, current, log_table, versions_table
+
+_v = versions_table.c
+_ASCII_UPPER = str.maketrans(string.ascii_lowercase, string.ascii_uppercase)
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+
+def valid_at(as_of: datetime | None) -> Any:
+    """The versions valid at transaction time ``as_of`` (naive UTC); None: the current ones."""
+    if as_of is None:
+        return current
+    stamp = utc_now_text(as_of.replace(tzinfo=UTC))
+    return and_(_v.from_at <= stamp, or_(_v.to_at.is_(None), _v.to_at > stamp))
+
+
+def actor_matches(actor: str) -> Any:
+    """An actor named ``actor``, or whose name holds its words as whole words, in order.
+
+    ``--actor Mehta`` finds "Judge Amit Mehta"; ``--actor meh`` does not. Case and
+    accents are ignored (the key is folded), like tags.
+    """
+    name = " ".join(fold_text(actor).split())
+    return or_(*(_v.actors_key.contains(before + name + after, autoescape=True)
+                 for before in (SEP, " ") for after in (SEP, " ")))
+
+
+def events_statement(query: EventQuery, *, candidates: int | None = None) -> Any:
+    """The events of ``query`` in timeline order, as a statement the database can stream.
+
+    ``--since`` is an interval-overlap test (``hi >= since``), which no single B-tree
+    range answers; it is split into two disjoint parts that each are an index range
+    (see :data:`~chronicle.store.schema.WIDE_DAYS`), merged in timeline order:
+
+    - events starting on or after ``since - WIDE_DAYS`` whose end reaches ``since``: a
+      range of the start-date index, read in order (``LIMIT`` stops it early);
+    - wide events starting before that whose end reaches ``since``: a range of the
+      wide events' end-date index.
+
+    Without the planner hints (:func:`chronicle.store.hints.likely` …), SQLite takes
+    ``to_seq IS NULL`` for a selective key and sorts every current version in a
+    temporary B-tree before returning the first row: a full scan, and no streaming.
+
+    With ``candidates`` (a relevance-ranked search), only the index's best that many
+    matches are joined to their events (see :func:`event_docs`).
+    """
+    valid = likely(current) if query.as_of is None else valid_at(query.as_of)
+    ranked = query.search is not None and query.sort == "relevance"
+
+    def part(*conditions: Any, lo: Any = _v.lo) -> Any:
+        stmt = select(_v.doc, _v.lo, _v.precision, _v.event_id).where(valid, *conditions)
+        if query.search is not None and not ranked:
+            stmt = stmt.where(_v.event_id.in_(fulltext.matching_ids(query.search)))
+        if not query.include_retracted:
+            stmt = stmt.where(_v.status == Status.ACTIVE.value)
+        else:
+            # A merged duplicate is part of the event it was merged into, never an event of its own.
+            stmt = stmt.where(_v.status != Status.MERGED.value)
+        if query.until is not None:
+            stmt = stmt.where(lo <= query.until)
+        for tag in query.tags:
+            stmt = stmt.where(_v.tags_key.contains(SEP + fold_text(tag) + SEP, autoescape=True))
+        if query.any_tags:
+            stmt = stmt.where(or_(*(_v.tags_key.contains(SEP + fold_text(tag) + SEP, autoescape=True)
+                                    for tag in query.any_tags)))
+        for actor in query.actors:
+            stmt = stmt.where(actor_matches(actor))
+        if query.text:
+            for word in fold_text(query.text).split():
+                stmt = stmt.where(_v.search.contains(word, autoescape=True))
+        return stmt
+
+    if ranked:
+        # Best match first: the index drives, each match is joined to its current version.
+        assert query.search is not None
+        ranking = fulltext.ranked(query.search, limit=candidates)
+        stmt = part(*(() if query.since is None else (_v.hi >= query.since,)))
+        stmt = stmt.join_from(versions_table, ranking, ranking.c.event_id == _v.event_id)
+        stmt = stmt.order_by(ranking.c.score, _v.lo, _v.precision, _v.event_id)
+    elif query.since is None:
+        stmt = part()
+        stmt = stmt.order_by(_v.lo, _v.precision, _v.event_id)
+    else:
+        # Non-wide events span at most WIDE_DAYS, so one that reaches --since started
+        # at most that long before it.
+        window = bound_text(instant_from_bound_text(query.since).shifted(days=-(WIDE_DAYS + 1)))
+        starts_late = part(_v.lo >= window, _v.hi >= query.since)
+        # A literal 1, so that SQLite can prove the wide index's condition (wide = 1).
+        # That index holds the start and the end: it is walked in timeline order and
+        # the end is checked inside it, so LIMIT stops it after a few entries.
+        reaches_back = part(unlikely(_v.wide == literal_column("1")), _v.lo < window, _v.hi >= query.since)
+        union = union_all(reaches_back, starts_late)
+        columns = union.selected_columns
+        stmt = union.order_by(columns.lo, columns.precision, columns.event_id)
+    if query.limit is not None:
+        stmt = stmt.limit(query.limit)
+    return stmt
+
+
+def event_docs(engine: Engine, query: EventQuery, *, batch_size: int) -> Iterator[str]:
+    """The stored document of each event of ``query``, as JSON text (see :meth:`Store.event_docs`)."""
+    if query.search is not None and query.sort == "relevance" and query.limit:
+        # Best matches first, cheaply: join only the index's best few to their events.
+        # Enough of them passing the other filters are the true top (every other match
+        # scores lower); too few, and the full ranking below decides.
+        fast = events_statement(query, candidates=query.limit * 5 + 50)
+        with engine.connect() as conn:
+            docs = list(conn.execute(fast).scalars())
+        if len(docs) == query.limit:
+            yield from docs
+            return
+    stmt = events_statement(query)
+    with engine.connect() as conn, conn.execution_options(yield_per=batch_size).execute(stmt) as result:
+        # Whole batches of the one column: no Row object and no fetch call per event.
+        for batch in result.scalars("doc").partitions():
+            yield from batch
+
+
+def count_events(engine: Engine, query: EventQuery) -> int:
+    """How many events ``query`` finds, whatever its limit."""
+    fields = {name: getattr(query, name) for name in EventQuery.__slots__}
+    stmt = select(func.count()).select_from(events_statement(EventQuery(**{**fields, "limit": None})).subquery())
+    with engine.connect() as conn:
+        return int(conn.execute(stmt).scalar_one())
+
+
+def query_plan(engine: Engine, query: EventQuery) -> list[str]:
+    """How the database runs the statement of ``query``, one line per step."""
+    with engine.connect() as conn:
+        compiled = events_statement(query).compile(conn, compile_kwargs={"literal_binds": True})
+        explain = "EXPLAIN QUERY PLAN " if conn.dialect.name == "sqlite" else "EXPLAIN "
+        rows = conn.execute(text(explain + str(compiled))).all()
+    return [str(row[-1]) for row in rows]
+
+
+def resolve_prefix(engine: Engine, prefix: str) -> list[str]:
+    """Current event ids starting with ``prefix`` (at most 11, enough to say "ambiguous")."""
+    stmt = (
+        select(_v.event_id).where(likely(current))
+        .where(_v.event_id.startswith(prefix, autoescape=True))
+        .order_by(_v.event_id).limit(11)
+    )
+    if engine.dialect.name == "sqlite":
+        # SQLite's LIKE ignores ASCII case, so no index can serve it and every current
+        # version would be read. Every match lies in this range (upper case sorts
+        # first), which the id index walks; LIKE still decides.
+        stmt = stmt.where(
+            _v.event_id >= prefix.translate(_ASCII_UPPER),
+            _v.event_id < prefix.translate(_ASCII_LOWER) + "\U0010ffff",
+        )
+    with engine.connect() as conn:
+        return list(conn.execute(stmt).scalars())
+
+
+def records(
+    engine: Engine, *, event_id: str | None, after_seq: int, limit: int | None, batch_size: int,
+) -> Iterator[Record]:
+    """Log records in sequence order, streamed."""
+    stmt = select(log_table).where(log_table.c.seq > after_seq).order_by(log_table.c.seq)
+    if event_id is not None:
+        stmt = stmt.where(log_table.c.event_id == event_id)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    # ``with`` on the result: a reader that stops early (``next(log())``) closes
+    # PostgreSQL's server-side cursor now, not whenever the generator is collected.
+    with engine.connect() as conn, conn.execution_options(yield_per=batch_size).execute(stmt) as rows:
+        for row in rows:
+            yield record_from_row(row)

@@ -12,9 +12,9 @@ PACKAGE = ROOT / "src" / "chronicle"
 
 #: The modules that may hold a Store: the store itself and the one service that owns it.
 STORE_OWNERS = ("store/", "archive.py")
-#: The store's room: the ``store/`` package, whose modules may share its internals.
-STORE_ROOM = ("store/",)
-STORE_MODULES = ("chronicle.store",)
+#: Rooms split into packages: one idea in several modules, which may share the package's
+#: internals with each other (and only with each other).
+ROOMS = ("store/", "dates/", "formats/ical/", "formats/html/", "formats/presets/", "serve/")
 
 
 def _defined_private_names(tree: ast.Module) -> set[str]:
@@ -43,11 +43,12 @@ def violations(source: str, relative: str) -> list[str]:
     tree = ast.parse(source)
     own = _defined_private_names(tree)
     owner = relative.startswith(STORE_OWNERS)
-    in_store_room = relative.startswith(STORE_ROOM)
+    room = next((r for r in ROOMS if relative.startswith(r)), None)
+    room_module = "chronicle." + room.rstrip("/").replace("/", ".") if room else None
     found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("chronicle"):
-            if in_store_room and (node.module or "").startswith(STORE_MODULES):
+            if room_module and (node.module or "").startswith(room_module):
                 continue
             found += [f"{relative}:{node.lineno}: imports {node.module}.{alias.name}"
                       for alias in node.names if _private(alias.name)]
@@ -75,6 +76,8 @@ def test_the_walk_catches_each_kind_of_breach() -> None:
     assert violations("from chronicle.store import _events_statement\n", "exporting.py")
     assert not violations("from chronicle.store.rows import _x\n", "store/integrity.py")
     assert violations("from chronicle.store.rows import _x\n", "integrity.py")
+    assert violations("from chronicle.store.rows import _x\n", "dates/edtf.py")
+    assert not violations("from chronicle.dates.instant import _x\n", "dates/edtf.py")
     assert violations("import chronicle.dialects as d\nd._engine()\n", "serve.py")
     assert not violations("class A:\n    def f(self):\n        return self.store.url\n", "archive.py")
     assert not violations("class A:\n    _x = 1\n    def f(self, other):\n        return other._x\n", "dates.py")

@@ -144,3 +144,15 @@ def test_mkdocs_builds_the_manual_strictly(tmp_path: Path) -> None:
     # The files the hook brings in from outside docs/.
     assert (site / "exports" / "screenshot.png").stat().st_size > 0
     assert (site / "benchmarks" / "RESULTS" / "index.html").exists()
+
+
+def test_every_preset_is_described_in_the_importing_guide() -> None:
+    """The preset registry is the one list: each preset in it has its paragraph in
+    docs/importing.md (``- **`name`**: …``), and the guide describes no preset it lacks."""
+    from chronicle.formats.presets import NAMES, load
+
+    described = set(re.findall(r"^- \*\*`([a-z0-9_-]+)`\*\*:", (DOCS / "importing.md").read_text(encoding="utf-8"),
+                               flags=re.M))
+    assert described == set(NAMES)
+    for name in NAMES:
+        assert load(name).name == name  # each module defines the preset it is registered as

@@ -80,6 +80,8 @@ HEAVY = ("jinja2", "dateutil", "alembic", "icalendar", "hypothesis", "starlette"
          "psycopg", "multiprocessing", "sqlalchemy.dialects.postgresql", "chronicle.formats.html",
          "chronicle.formats.ical", "chronicle.formats.csv_format", "chronicle.formats.json_format",
          "chronicle.formats.mapping", "chronicle.formats.seed", "chronicle.formats.log_jsonl",
+         "chronicle.formats.presets.ucdp", "chronicle.formats.presets.wikipedia",
+         "chronicle.formats.presets.timelinejs", "chronicle.formats.plaintext",
          "chronicle.serve", "chronicle.publish")
 
 _REPORT_MODULES = (

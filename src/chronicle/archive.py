@@ -1,102 +1,39 @@
 """The application service: what a user can do to an archive, in library form.
 
-The CLI, the tests and any other program use this same API. Every change becomes a
+The CLI, the tests and any other program use this same API (``chronicle.open``,
+``chronicle.init`` and :class:`Archive`; docs/python-api.md). Every change becomes a
 :class:`~chronicle.model.Draft` appended to the log; nothing here touches SQL.
+
+This module is the facade: each method says what it does and hands the work to the
+service module whose job it is — :mod:`chronicle.opening` (opening and creating),
+:mod:`chronicle.recording` (adding, revising, citing, retracting), :mod:`chronicle.lookup`
+(finding events), :mod:`chronicle.evidence` (claims and defined sources),
+:mod:`chronicle.auditing` (verify, repair), :mod:`chronicle.importing` and
+:mod:`chronicle.exporting` (files in and out). Those import nothing of this module.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from chronicle import exporting, importing
-from chronicle.claiming import claim_drafts, is_dispute, rank_draft
-from chronicle.claims import Rank, find_claim, make_claim
+from chronicle import auditing, evidence, exporting, importing, lookup, opening, recording
+from chronicle.auditing import RepairReport, VerifyReport
+from chronicle.claims import Rank
 from chronicle.copying import CopyReport, copy_archive
-from chronicle.errors import AmbiguousId, Conflict, InvalidInput, TamperedLog, UnknownEvent
-from chronicle.ids import id_from_title
+from chronicle.evidence import ClaimResult
 from chronicle.locating import ARCHIVE_DIR, ARCHIVE_FILE, archive_url, existing_url, locate, new_url
-from chronicle.model import (
-    AUTHOR_MAX,
-    Draft,
-    Event,
-    EventFields,
-    Kind,
-    Provenance,
-    Record,
-    Source,
-    check_author,
-    check_id,
-    make_source,
-    recorded_payload,
-    slugify,
-)
+from chronicle.model import Draft, Event, EventFields, Kind, Provenance, Record, Source, check_author, recorded_payload
 from chronicle.query import EventQuery
-from chronicle.sources import (
-    SOURCE_KINDS,
-    SourceEntry,
-    check_key,
-    check_kind,
-    entry_payload,
-    fold_source,
-    log_id,
-)
+from chronicle.recording import Names, Sources, as_sources, default_author, names, os_user, require_reason
+from chronicle.sources import SourceEntry
 from chronicle.store import AppendResult, Head, Store
-from chronicle.store.integrity import check_projection, repair_projection
 
 T = TypeVar("T")
-
-#: How many candidate ids (``slug``, ``slug-2``, …) ``add`` looks up at a time.
-_ID_BATCH = 50
-
-
-def default_author() -> str:
-    """``CHRONICLE_AUTHOR``, else the operating-system user."""
-    author = os.environ.get("CHRONICLE_AUTHOR", "").strip()
-    if author:
-        return author
-    try:
-        return getpass.getuser()
-    except Exception:
-        return "unknown"
-
-
-def os_user() -> str:
-    """The operating-system user running this process, cleaned to one short line.
-
-    Recorded beside the author by the command line (see :class:`Archive`'s ``os_user``),
-    because ``--author`` is a claim anyone can make.
-    """
-    try:
-        name = getpass.getuser()
-    except Exception:
-        return "unknown"
-    cleaned = "".join(char if char.isprintable() else "?" for char in name).strip()
-    return cleaned[:AUTHOR_MAX] or "unknown"
-
-
-@dataclass(frozen=True, slots=True)
-class VerifyReport:
-    entries: int
-    head_hash: str
-    events: int
-
-
-@dataclass(frozen=True, slots=True)
-class RepairReport:
-    verified: VerifyReport
-    """The archive's ``verify`` after the repair."""
-    found: str | None
-    """What the first ``verify`` found wrong (None: nothing, and nothing was rebuilt)."""
-    replayed: int
-    """Log records replayed into the rebuilt event_versions table."""
-
 
 class Archive:
     """One archive, opened for a given author and origin (the command or file).
@@ -119,16 +56,8 @@ class Archive:
     @classmethod
     def open(cls, url: str, *, author: str | None = None, origin: str = "chronicle",
              os_user: str | None = None) -> Archive:
-        if author:
-            check_author(author)  # before touching the database
-        store = Store(url)
-        try:
-            store.check_schema(writing=False)
-            store.refresh_projection()
-        except BaseException:
-            store.close()  # no pooled connection outlives a refusal
-            raise
-        return cls(store, author=author, origin=origin, os_user=os_user)
+        """The archive at ``url`` (a database URL), checked to be one this version reads."""
+        return cls(opening.open_store(url, author), author=author, origin=origin, os_user=os_user)
 
     def record_origin(self, origin: str) -> str:
         """``origin`` as a record stores it: with the OS user, when this archive knows it."""
@@ -146,14 +75,7 @@ class Archive:
         origin: str = "chronicle init",
     ) -> Archive:
         """Create an archive under ``directory/events/`` (or at ``url``)."""
-        directory = (directory or Path.cwd()).resolve()
-        name = name if name is not None else directory.name
-        name = slugify(name) if name.strip() else ""
-        if not name:
-            raise InvalidInput("is empty", field="--name", value=name, accepted="a short name, e.g. ecuador-security")
-        store = Store.create(url or archive_url(directory), name=name, description=description)
-        if url is None:
-            (directory / "exports").mkdir(exist_ok=True)
+        store = opening.create_store(directory, url, name, description)
         return cls(store, author=author, origin=origin)
 
     def close(self) -> None:
@@ -221,14 +143,9 @@ class Archive:
     ) -> importing.ImportReport:
         """Import one file, all or nothing, as ``chronicle import`` does; ``mapping``
         is ``{field: column}`` (``--map``)."""
-        if skip_invalid and rejects is None:
-            raise InvalidInput("needs rejects= a path to say what was left out", field="skip_invalid", value=True)
-        options = {
-            "preset": preset, "map": [f"{name}={column}" for name, column in (mapping or {}).items()],
-            "mapping_file": Path(mapping_file) if mapping_file is not None else None,
-            "skip_invalid": skip_invalid, "rejects": Path(rejects) if rejects is not None else None,
-            "recurrences": recurrences, "window": window,
-        }
+        options = importing.file_options(preset=preset, mapping=mapping, mapping_file=mapping_file,
+                                         skip_invalid=skip_invalid, rejects=rejects, recurrences=recurrences,
+                                         window=window)
         return importing.import_file(self, Path(path), fmt=format, options=options, progress=progress,
                                      duplicates=duplicates, force=force)
 
@@ -316,73 +233,23 @@ class Archive:
             title=title, date=date, end=end, description=description, tags=names(tags),
             actors=names(actors), place=place, sources=as_sources(sources), unsourced=unsourced,
         )
-        payload = fields.payload()
-        if event_id is not None:
-            new_id = check_id(event_id)
-            if self.store.existing([new_id]):
-                raise InvalidInput("is taken by another event", field="--id", value=new_id)
-            self.store.append([Draft(new_id, Kind.RECORDED, payload, self._prov(), fields)])
-            return new_id
-        return self._record_under_free_id(id_from_title(fields.title), payload, fields)
-
-    def _record_under_free_id(self, base: str, payload: dict[str, Any], fields: EventFields) -> str:
-        """Record a new event under ``base``, or the first of ``base-2``, ``base-3``… that is free.
-
-        The id is chosen inside the write transaction, with the write lock held
-        (:meth:`Store.append_planned` shows the plan the stored state of each batch of
-        candidates): no other writer can take it between choosing and appending, so
-        any number of adds of one title at once all succeed, each with its own id.
-        """
-        chosen: list[str] = []
-
-        def candidates() -> Iterator[list[str]]:
-            start = 1
-            while not chosen:
-                yield [base if n == 1 else f"{base}-{n}" for n in range(start, start + _ID_BATCH)]
-                start += _ID_BATCH
-
-        def plan(batch: Sequence[str], existing: dict[str, Event]) -> list[Draft]:
-            free = next((candidate for candidate in batch if candidate not in existing), None)
-            if free is None:
-                return []
-            chosen.append(free)
-            return [Draft(free, Kind.RECORDED, payload, self._prov(), fields)]
-
-        self.store.append_planned(candidates(), plan, key=lambda candidate: candidate)
-        return chosen[0]
+        return recording.record(self.store, self._prov, fields, event_id)
 
     def revise(self, ref: str, *, reason: str, **changes: Any) -> Event:
         """Change some fields of an event; only the fields that really change are recorded."""
-        reason = require_reason(reason)
-        event = self.get(ref)
-        current = event.fields
-        revised = current.revised(**changes)
-        payload = revised.changes_from(current)
-        if not payload:
-            raise InvalidInput(
-                "nothing would change", field="revise", value=event.id,
-                accepted="at least one of --title, --date, --end, --description, --tag, --actor, --place with a new value",
-            )
-        return self._append_one(Draft(event.id, Kind.REVISED, payload, self._prov(reason), revised))
+        return recording.revise(self.store, self._prov, ref, reason, changes)
 
     def cite(self, ref: str, source: Source, *, reason: str | None = None) -> Event:
         """Add a source to an event."""
-        event = self.get(ref)
-        return self._append_one(Draft(event.id, Kind.SOURCED, {"source": source.to_dict()}, self._prov(reason)))
+        return recording.cite(self.store, self._prov, ref, source, reason)
 
     def retract(self, ref: str, *, reason: str) -> Event:
-        event = self.get(ref)
-        return self._append_one(Draft(event.id, Kind.RETRACTED, {}, self._prov(require_reason(reason))))
+        """Retract an event (it stays in the log and in ``history``), saying why."""
+        return recording.set_status(self.store, self._prov, ref, Kind.RETRACTED, reason)
 
     def restore(self, ref: str, *, reason: str) -> Event:
-        event = self.get(ref, include_retracted=True)
-        return self._append_one(Draft(event.id, Kind.RESTORED, {}, self._prov(require_reason(reason))))
-
-    def _append_one(self, draft: Draft) -> Event:
-        self.store.append([draft])
-        event = self.store.event(draft.event_id)
-        assert event is not None
-        return event
+        """Undo a retraction, saying why."""
+        return recording.set_status(self.store, self._prov, ref, Kind.RESTORED, reason)
 
     def append(self, drafts: list[Draft]) -> AppendResult:
         return self.store.append(drafts)
@@ -391,18 +258,7 @@ class Archive:
 
     def resolve(self, ref: str) -> str:
         """The full id of the one event whose id is ``ref`` or starts with it."""
-        ref = ref.strip()
-        if not ref:
-            raise UnknownEvent("is empty", field="id", value=ref)
-        matches = self.store.resolve_prefix(ref)
-        if ref in matches:
-            return ref
-        if not matches:
-            raise UnknownEvent("no event has this id", field="id", value=ref, accepted="an id shown by `chronicle show`")
-        if len(matches) > 1:
-            shown = ", ".join(matches[:10]) + (", …" if len(matches) > 10 else "")
-            raise AmbiguousId(f"matches several events: {shown}", field="id", value=ref, accepted="a longer prefix")
-        return matches[0]
+        return lookup.resolve(self.store, ref)
 
     def stored_event(self, event_id: str) -> Event | None:
         """The event stored under exactly ``event_id`` (a merged duplicate as itself), or None."""
@@ -410,16 +266,7 @@ class Archive:
 
     def get(self, ref: str, *, as_of: str | None = None, include_retracted: bool = True) -> Event:
         """The event ``ref`` names; a merged duplicate's id gives the event it was merged into."""
-        event_id = self.resolve(ref)
-        moment = EventQuery.parse(as_of=as_of).as_of if as_of else None
-        event = self.store.event(event_id, as_of=moment)
-        for _hop in range(20):  # merges chain (a into b, b into c); a cycle cannot, but stay finite
-            if event is None or event.merged_into is None:
-                break
-            event = self.store.event(event.merged_into, as_of=moment)
-        if event is None:
-            raise UnknownEvent("did not exist at that time", field="id", value=event_id)
-        return event
+        return lookup.find(self.store, ref, as_of=as_of)
 
     def show(self, query: EventQuery = EventQuery()) -> Iterator[Event]:
         return self.store.events(query)
@@ -443,9 +290,7 @@ class Archive:
 
     def verify(self, *, progress: Callable[[int], None] | None = None) -> VerifyReport:
         """Check the log's chain, then every projected column against a replay of the log."""
-        head = self.store.verify(progress=progress)
-        check_projection(self.store)
-        return VerifyReport(head.count, head.hash, self.store.count(EventQuery(include_retracted=True)))
+        return auditing.verify(self.store, progress=progress)
 
     def repair(self) -> RepairReport:
         """Rebuild the derived tables from the log if ``verify`` finds them wrong, then verify.
@@ -453,12 +298,7 @@ class Archive:
         Only event_versions is rebuilt; the log is never changed. A damaged log still
         fails the final ``verify`` (a :class:`~chronicle.errors.TamperedLog`).
         """
-        try:
-            return RepairReport(self.verify(), None, 0)
-        except TamperedLog as error:
-            found = error.describe()
-        replayed = repair_projection(self.store)
-        return RepairReport(self.verify(), found, replayed)
+        return auditing.repair(self.store)
 
     # -- claims (see chronicle.claims) ----------------------------------------------
 
@@ -480,134 +320,42 @@ class Archive:
         with the event's sources. A claim is never silently dropped: if it contradicts
         the present value the result says it is a dispute.
         """
-        if not sources:
-            raise InvalidInput("a claim needs a source", field="--source", value=None,
-                               accepted="--source URL or --source @KEY")
-        event = self.get(ref)
-        claim = make_claim(field, value, sources, rank=rank or Rank.NORMAL, note=note)
-        # Without a rank, a value already claimed keeps its rank: the call adds support.
-        drafts = claim_drafts(event, claim, self._prov(reason), keep_rank=rank is None)
-        if not drafts:
-            raise Conflict("this claim is already recorded with these sources", field=field, value=claim.display())
-        dispute = is_dispute(event, claim)
-        self.store.append(drafts)
-        updated = self.store.event(event.id)
-        assert updated is not None
-        return ClaimResult(updated, dispute)
+        return evidence.claim(self.store, self._prov, ref, field, value, sources, rank=rank, note=note,
+                              reason=reason)
 
     def rank(self, ref: str, field: str, value: Any, rank: Rank | str, *, reason: str) -> Event:
         """Give one of the event's claims a new rank (``preferred`` makes it the shown value)."""
-        why = require_reason(reason)
-        event = self.get(ref)
-        chosen = rank if isinstance(rank, Rank) else Rank.parse(rank)
-        draft = rank_draft(event, field, value, chosen, self._prov(why))
-        if find_claim(event.claims, field, make_claim(field, value).value) is None:
-            shown = ", ".join(c.display() for c in event.claims if c.field == field) or "none"
-            raise InvalidInput("is not one of the event's claims", field=f"--{field}", value=value,
-                               accepted=f"a claimed value ({shown})")
-        return self._append_one(draft)
+        return evidence.rank(self.store, self._prov, ref, field, value, rank, reason)
 
     def disputed(self, query: EventQuery = EventQuery()) -> Iterator[Event]:
         """Events whose claims disagree, in timeline order (the query's limit counts them)."""
-        wanted = query.limit
-        unlimited = replace(query, limit=None)
-        found = 0
-        for event in self.store.events(unlimited):
-            if wanted is not None and found >= wanted:
-                return
-            if event.disputed:
-                found += 1
-                yield event
+        return lookup.disputed(self.store, query)
 
     # -- sources as records (see chronicle.sources) ----------------------------------
 
     def add_source(self, key: str, source: Source, *, kind: str | None = None,
                    description: str | None = None, reason: str | None = None) -> SourceEntry:
         """Define a source once under ``key``; cite it afterwards as ``@KEY``."""
-        key = check_key(key)
-        payload = entry_payload(source, check_kind(kind), (description or "").strip() or None)
-        return self._append_source(key, Kind.SOURCE_ADDED, payload, reason)
+        return evidence.add_source(self.store, self._prov, key, source, kind=kind, description=description,
+                                   reason=reason)
 
     def correct_source(self, key: str, *, reason: str, source: Source | None = None, kind: str | None = None,
                        description: str | None = None) -> SourceEntry:
         """A new version of a defined source (given fields replace the old ones), with a reason."""
-        why = require_reason(reason)
-        entry = self.source_entry(key, include_withdrawn=True)
-        payload = entry_payload(source or entry.source, check_kind(kind) if kind else entry.kind,
-                                (description.strip() or None) if description is not None else entry.description)
-        return self._append_source(entry.key, Kind.SOURCE_CORRECTED, payload, why)
+        return evidence.correct_source(self.store, self._prov, key, reason=reason, source=source, kind=kind,
+                                       description=description)
 
     def withdraw_source(self, key: str, *, reason: str) -> SourceEntry:
         """Stop ``@KEY`` from being cited; events that cite it keep their citation."""
-        why = require_reason(reason)
-        entry = self.source_entry(key, include_withdrawn=True)
-        return self._append_source(entry.key, Kind.SOURCE_WITHDRAWN, {}, why)
+        return evidence.withdraw_source(self.store, self._prov, key, reason=reason)
 
     def source_entry(self, key: str, *, include_withdrawn: bool = False) -> SourceEntry:
         """The defined source ``@KEY`` as it stands now."""
-        key = check_key(key, field="source")
-        entry: SourceEntry | None = None
-        for record in self.store.records(event_id=log_id(key)):
-            entry = fold_source(entry, record)
-        if entry is None:
-            raise UnknownEvent("no source has this key", field="source", value="@" + key,
-                               accepted="a key from `chronicle source list`, or define it with `chronicle source add`")
-        if entry.withdrawn and not include_withdrawn:
-            raise InvalidInput(f"was withdrawn ({entry.reason})", field="source", value="@" + key,
-                               accepted="another source")
-        return entry
+        return evidence.source_entry(self.store, key, include_withdrawn=include_withdrawn)
 
     def source_entries(self) -> list[SourceEntry]:
         """Every defined source, in the order they were defined (reads the whole log)."""
-        entries: dict[str, SourceEntry] = {}
-        for record in self.store.records():
-            if record.kind in SOURCE_KINDS:
-                key = record.event_id.removeprefix("@")
-                entries[key] = fold_source(entries.get(key), record)
-        return list(entries.values())
-
-    def _append_source(self, key: str, kind: Kind, payload: dict[str, Any], reason: str | None) -> SourceEntry:
-        current: SourceEntry | None = None
-        for record in self.store.records(event_id=log_id(key)):
-            current = fold_source(current, record)
-        draft = Draft(log_id(key), kind, payload, self._prov(reason))
-        result = fold_source(current, Record(
-            seq=0, event_id=draft.event_id, kind=kind, payload=payload, author=self.author, recorded_at="",
-            origin=self.origin, reason=reason, prev_hash="", hash="",
-        ))
-        self.store.append([draft])
-        return result
-
-
-@dataclass(frozen=True, slots=True)
-class ClaimResult:
-    event: Event
-    dispute: bool
-    """The claim contradicts the value the event had: sources now disagree."""
-
-
-def require_reason(reason: str | None) -> str:
-    text = (reason or "").strip()
-    if not text:
-        raise InvalidInput("is required", field="--reason", value=reason, accepted="a short sentence saying why")
-    return text
-
-
-Names = tuple[str, ...] | list[str] | str
-"""Tags or actors: several, or one as a plain string."""
-Sources = Sequence[Source | str] | Source | str
-"""Sources: several, or one; each a :class:`Source` or just its URL."""
-
-
-def names(value: Names) -> tuple[str, ...]:
-    """One name or several, as a tuple (a plain string is one name, not its letters)."""
-    return (value,) if isinstance(value, str) else tuple(value)
-
-
-def as_sources(value: Sources) -> tuple[Source, ...]:
-    """Sources given as :class:`Source` values or URLs, as :class:`Source` values."""
-    items = (value,) if isinstance(value, (str, Source)) else tuple(value)
-    return tuple(item if isinstance(item, Source) else make_source(item) for item in items)
+        return evidence.source_entries(self.store)
 
 
 def open_archive(
@@ -636,10 +384,7 @@ def init_archive(
         directory.mkdir(parents=True, exist_ok=True)
         return Archive.init(directory, name=name, description=description, author=author, origin=origin)
     if name is None:
-        parts = url.split("?", 1)[0].rstrip("/").split("/")
-        # A folder's events/chronicle.db is named after the folder, as `chronicle init` names it.
-        name = parts[-3] if parts[-2:] == [ARCHIVE_DIR, ARCHIVE_FILE] and len(parts) > 2 else parts[-1]
-        name = name.removesuffix(".db")
+        name = opening.name_from_url(url)
     return Archive.init(url=url, name=name, description=description, author=author, origin=origin)
 
 

@@ -12,8 +12,10 @@ decides, against the archive's state inside the write transaction, what that mea
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
-from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+import os
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import islice
@@ -365,6 +367,28 @@ def _preview(state: Event | None, draft: Draft) -> Event | None:
         reason=draft.provenance.reason, prev_hash="", hash="",
     )
     return apply(state, record)
+
+
+def file_options(
+    *,
+    preset: str | None = None,
+    mapping: Mapping[str, str] | None = None,
+    mapping_file: str | os.PathLike[str] | None = None,
+    skip_invalid: bool = False,
+    rejects: str | os.PathLike[str] | None = None,
+    recurrences: str = "first",
+    window: tuple[dt.date, dt.date] | None = None,
+) -> dict[str, Any]:
+    """A reader's options as ``chronicle import`` gives them, from the Python API's keywords
+    (``mapping`` is ``{field: column}``, what ``--map FIELD=COLUMN`` says)."""
+    if skip_invalid and rejects is None:
+        raise InvalidInput("needs rejects= a path to say what was left out", field="skip_invalid", value=True)
+    return {
+        "preset": preset, "map": [f"{name}={column}" for name, column in (mapping or {}).items()],
+        "mapping_file": Path(mapping_file) if mapping_file is not None else None,
+        "skip_invalid": skip_invalid, "rejects": Path(rejects) if rejects is not None else None,
+        "recurrences": recurrences, "window": window,
+    }
 
 
 def import_file(

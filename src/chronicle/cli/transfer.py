@@ -15,6 +15,9 @@ import click
 from chronicle.cli.progress import Progress
 from chronicle.cli.read import COUNT, build_query, filter_options
 from chronicle.cli.settings import Settings
+from chronicle.formats import EXPORTERS, IMPORTERS, LOG_READERS
+from chronicle.formats.presets import NAMES as PRESET_NAMES
+from chronicle.formats.presets import PRESETS
 
 if TYPE_CHECKING:
     from chronicle.importing import ImportReport
@@ -22,9 +25,10 @@ if TYPE_CHECKING:
 
 @click.command("import")
 @click.argument("file", metavar="FILE")
-@click.option("--format", "fmt", type=click.Choice(["toml", "ics", "csv", "json", "jsonl"]),
+@click.option("--format", "fmt", type=click.Choice([*IMPORTERS, *LOG_READERS]),
               help="File format (default: from the extension). jsonl = a log backup from `export --format jsonl`.")
-@click.option("--preset", metavar="NAME", help="A ready-made column mapping: ucdp, wikipedia, timelinejs.")
+@click.option("--preset", type=click.Choice(PRESET_NAMES),
+              help="A ready-made mapping for one dataset: " + "; ".join(f"{n}: {w}" for n, w in PRESETS.items()) + ".")
 @click.option("--map", "mappings", multiple=True, metavar="FIELD=COLUMN",
               help="Read FIELD (title, date, end, description, tags, actors, place, source, id…) from COLUMN.")
 @click.option("--mapping", "mapping_file", type=click.Path(dir_okay=False, path_type=Path),
@@ -147,7 +151,7 @@ class _input_path:
 
 
 @click.command()
-@click.option("--format", "fmt", type=click.Choice(["html", "ics", "csv", "json", "jsonl"]), required=True,
+@click.option("--format", "fmt", type=click.Choice([*EXPORTERS, "jsonl"]), required=True,
               help="html: a page to publish; ics: a calendar; csv/json: data; jsonl: the whole log (a verifiable backup).")
 @click.option("-o", "--output", metavar="PATH", help="Where to write ('-' = stdout). Default: exports/<archive-name>.<ext>.")
 @filter_options

@@ -54,9 +54,10 @@ class ExportStats:
 
 #: ``format -> "module:function"``; the function is
 #: ``(events: Iterable[Event], out: TextIO, ctx: ExportContext, options: Mapping) -> ExportStats``.
+#: ``chronicle export --format`` offers these (in this order) and ``jsonl``, the log.
 EXPORTERS: dict[str, str] = {
-    "ics": "chronicle.formats.ical:export_ical",
     "html": "chronicle.formats.html:export_html",
+    "ics": "chronicle.formats.ical:export_ical",
     "csv": "chronicle.formats.csv_format:export_csv",
     "json": "chronicle.formats.json_format:export_json",
 }
@@ -81,6 +82,7 @@ def exporter(fmt: str) -> Exporter:
 
 
 #: ``format -> "module:function"``; each function is an :class:`~chronicle.incoming.Importer`.
+#: ``chronicle import --format`` offers these and the :data:`LOG_READERS`.
 #: ``jsonl`` (a log backup) is replayed record by record instead (:data:`LOG_READERS`).
 IMPORTERS: dict[str, str] = {
     "toml": "chronicle.formats.seed:iter_seed_file",

@@ -42,14 +42,15 @@ from chronicle.dates import parse_span
 from chronicle.errors import InvalidInput
 from chronicle.formats import ExportContext, ExportStats
 from chronicle.formats.mapping import (
-    PRESET_COLUMNS,
     FieldMap,
     Row,
     RowError,
     Skip,
     build,
     converter_for,
+    preset_columns,
 )
+from chronicle.formats.presets import NAMES as PRESET_NAMES
 from chronicle.formats.rows import RowStream, SourceRow
 from chronicle.incoming import FileVersion, Incoming
 from chronicle.model import Event, Source, make_source
@@ -423,11 +424,11 @@ def read_csv(path: Path, options: Mapping[str, Any]) -> RowStream:
                 "has no header naming the columns title and date", field="header", value=_short(",".join(header)),
                 where=f"{label}: row 1",
                 accepted="chronicle's CSV columns, or say which columns to read with --map FIELD=COLUMN "
-                         "or --preset ucdp|wikipedia|timelinejs",
+                         f"or --preset {'|'.join(PRESET_NAMES)}",
             )
         convert = own_row
     elif preset is not None:
-        missing = [c for c in PRESET_COLUMNS[preset] if c not in index]
+        missing = [c for c in preset_columns(preset) if c not in index]
         if missing:
             raise InvalidInput(f"is not a {preset} file: its header lacks {', '.join(missing)}", field="header",
                                value=_short(",".join(header)), where=f"{label}: row 1")

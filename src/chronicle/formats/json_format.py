@@ -18,8 +18,9 @@ Import (:func:`read_json`): a document of that shape (only the event fields are 
 the log-derived ones are the new archive's own), or any JSON array of objects — or an
 object with an ``events`` array — with ``--map FIELD=PATH`` (dotted paths such as
 ``category.name``; a path through a list, like ``source.url``, gives every value) or a
-``--preset`` (``wikipedia``; ``timelinejs`` reads TimelineJS's own document: its
-``events``, with its title slide and ``eras`` counted as skipped). The JSON file is
+``--preset`` (:mod:`chronicle.formats.presets`; a preset with a document shape of its
+own, such as ``timelinejs``, reads it: TimelineJS's ``events``, with its title slide and
+``eras`` counted as skipped). The JSON file is
 parsed whole; for millions of rows use CSV.
 """
 
@@ -35,16 +36,8 @@ from chronicle.claims import Claim, make_claim
 from chronicle.errors import InvalidInput
 from chronicle.formats import ExportContext, ExportStats
 from chronicle.formats.depth import parse_bounded
-from chronicle.formats.mapping import (
-    FieldMap,
-    Row,
-    RowError,
-    Skip,
-    build,
-    converter_for,
-    timelinejs_converter,
-    timelinejs_json_converter,
-)
+from chronicle.formats.mapping import FieldMap, Row, RowError, Skip, build, converter_for
+from chronicle.formats.presets import Preset, load
 from chronicle.formats.rows import RowStream, SourceRow
 from chronicle.incoming import FileVersion, Incoming
 from chronicle.model import Event, Source, make_source
@@ -199,8 +192,9 @@ def read_json(path: Path, options: Mapping[str, Any]) -> RowStream:
     except ValueError as error:
         raise InvalidInput(f"is not valid JSON ({error})", field="file", value=label) from None
     own = isinstance(document, dict) and isinstance(document.get("chronicle"), dict)
-    if options.get("preset") == "timelinejs":
-        return _timelinejs_rows(document, options, label)
+    preset = load(options["preset"]) if options.get("preset") is not None else None
+    if preset is not None and preset.document is not None:
+        return _preset_document_rows(preset, document, options, label)
     items = document.get("events") if isinstance(document, dict) else document
     if not isinstance(items, list):
         raise InvalidInput("holds no list of events", field="file", value=label,
@@ -224,34 +218,26 @@ def read_json(path: Path, options: Mapping[str, Any]) -> RowStream:
                      skip_invalid=bool(options.get("skip_invalid")), rejects=options.get("rejects"))
 
 
-_TITLE_SLIDE = "the TimelineJS title slide (the timeline's own title), not an event"
-_ERA = "a TimelineJS era (a background period), not an event"
+def _preset_document_rows(preset: Preset, document: Any, options: Mapping[str, Any], label: str) -> RowStream:
+    """A preset's own JSON document (a TimelineJS ``title``, ``events``, ``eras``), or a
+    sheet saved as a JSON array of rows (``Year``, ``Headline`` … keys).
 
-
-def _timelinejs_rows(document: Any, options: Mapping[str, Any], label: str) -> RowStream:
-    """A TimelineJS JSON document (``title``, ``events``, ``eras``), or a sheet saved as
-    a JSON array of rows (``Year``, ``Headline`` … keys).
-
-    Every part is a row of the stream, so the title slide and each era are counted as
-    skipped with their reason rather than silently ignored.
+    Every part is a row of the stream, so parts that are not events (a title slide, an
+    era) are counted as skipped with their reason rather than silently ignored.
     """
-    if isinstance(document, dict) and isinstance(document.get("events"), list):
-        title = document.get("title")
-        eras: list[Any] = document["eras"] if isinstance(document.get("eras"), list) else []
-        events: list[Any] = document["events"]
+    shape = preset.document
+    assert shape is not None
+    parts = shape.sections(document)
+    if parts is not None:
+        skipped = shape.skipped
 
         def convert(row: Row) -> Incoming | Skip:
             assert isinstance(row, JsonRow)
-            if row.section == "title":
-                return Skip(_TITLE_SLIDE)
-            if row.section == "eras":
-                return Skip(_ERA)
-            return timelinejs_json_converter(row)
+            if row.section in skipped:
+                return Skip(skipped[row.section])
+            return shape.convert(row)
 
         def rows() -> Iterator[SourceRow]:
-            if isinstance(title, dict):
-                yield SourceRow(JsonRow(1, title, label, "title"), [json.dumps(title, ensure_ascii=False)])
-            parts: tuple[tuple[str, list[Any]], ...] = (("events", events), ("eras", eras))
             for section, items in parts:
                 for number, item in enumerate(items, start=1):
                     yield SourceRow(JsonRow(number, item, label, section), [json.dumps(item, ensure_ascii=False)])
@@ -259,15 +245,15 @@ def _timelinejs_rows(document: Any, options: Mapping[str, Any], label: str) -> R
         return RowStream(rows, convert, label=label, header=["item"],
                          skip_invalid=bool(options.get("skip_invalid")), rejects=options.get("rejects"))
     found = document.get("events") if isinstance(document, dict) else document
-    if isinstance(found, list) and any(isinstance(item, dict) and "Year" in item for item in found):
+    key = preset.columns[0]
+    if isinstance(found, list) and any(isinstance(item, dict) and key in item for item in found):
         sheet: list[Any] = found
 
         def sheet_rows() -> Iterator[SourceRow]:
             for number, item in enumerate(sheet, start=1):
                 yield SourceRow(JsonRow(number, item, label), [json.dumps(item, ensure_ascii=False)])
 
-        return RowStream(sheet_rows, timelinejs_converter, label=label, header=["item"],
+        return RowStream(sheet_rows, preset.convert, label=label, header=["item"],
                          skip_invalid=bool(options.get("skip_invalid")), rejects=options.get("rejects"))
-    raise InvalidInput(f"0 events in {label}: the timelinejs preset found no `events` list and no Year column",
-                       accepted='TimelineJS JSON ({"events": [{"start_date": {"year": …}, "text": {…}}]}) '
-                                "or its sheet's columns (Year, Month, Day, Headline …)")
+    raise InvalidInput(f"0 events in {label}: the {preset.name} preset found no `events` list and no {key} column",
+                       accepted=shape.accepted)

@@ -15,26 +15,22 @@ Rules every converter follows:
 - identity comes from a stated id column, else from a stable content key (the title and
   date as written), so re-importing a corrected file revises the changed rows only.
 
-Presets are converters written for one real dataset: ``ucdp`` (UCDP GED CSV),
-``wikipedia`` (WikiTimes Current Events JSON), ``timelinejs`` (a TimelineJS sheet as CSV,
-or TimelineJS's own JSON).
+This module is the engine; presets, converters written for one real dataset each, are
+in :mod:`chronicle.formats.presets` (one module per preset, one registry of their names).
 """
 
 from __future__ import annotations
 
 import hashlib
-import html
-import re
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from chronicle.dates import parse_date
 from chronicle.errors import ChronicleError, InvalidInput
 from chronicle.formats.depth import parse_bounded
+from chronicle.formats.presets import load
 from chronicle.incoming import Incoming
 from chronicle.model import EventFields, Source, check_id, make_source, slugify
 
@@ -45,8 +41,6 @@ FIELDS = (
 )
 #: Fields that take several columns (their values are concatenated in order).
 LIST_FIELDS = ("tags", "actors", "source", "source_title", "description", "place")
-
-PRESETS = ("ucdp", "wikipedia", "timelinejs")
 
 
 class Row(Protocol):
@@ -175,7 +169,7 @@ def mapped_converter(fields: FieldMap) -> RowConverter:
                    "source": fields.get("source"), "id": fields.get("id"),
                    "source_published": fields.get("source_published")}
         sources: list[Source] = []
-        with _blame(columns):
+        with blame(columns):
             if urls:
                 single = titles[0] if len(urls) == 1 and len(titles) == 1 else None
                 sources = [make_source(url, title=single, publisher=publisher, published=published)
@@ -199,7 +193,7 @@ def build(row: Row, *, event_id: str | None, title: str, date: str, end: str | N
     chronicle's field, since that is what the user can find in their file.
     """
     unique = tuple(dict.fromkeys(sources))
-    with _blame(columns):
+    with blame(columns):
         fields = EventFields.parse(title=title, date=date, end=end, description=description, tags=tags,
                                    actors=actors, place=place, sources=unique, unsourced=not unique)
         key = check_id(event_id, field="id") if event_id is not None else \
@@ -213,7 +207,7 @@ def content_key(title: str, date: str, prefix: str = "") -> str:
     return f"{prefix}{slugify(title, limit=40)}-{digest}"
 
 
-class _blame:
+class blame:
     """Re-raise a field error under the column it came from (``date_start (date)``)."""
 
     def __init__(self, columns: Mapping[str, tuple[str, ...]]) -> None:
@@ -244,283 +238,9 @@ def _split(row: Row, columns: tuple[str, ...]) -> list[str]:
             for part in value.split(";") if part.strip()]
 
 
-# ---------------------------------------------------------------------------------
-# UCDP Georeferenced Event Dataset (CSV)
+def first_getter(row: Row) -> Callable[[str], str]:
+    """``get(column)``: the first value under ``column``, stripped, or ``""``."""
 
-_UCDP_VIOLENCE = {"1": "state-based", "2": "non-state", "3": "one-sided"}
-_UCDP_PRECISION = {
-    "1": "exact day", "2": "a 2–6 day window", "3": "a week", "4": "a month",
-    "5": "more than a month within a year",
-}
-_UCDP_COLUMNS = ("id", "date_start", "date_end", "date_prec", "side_a", "side_b", "source_article",
-                 "dyad_name", "where_description", "adm_1", "country", "type_of_violence", "best",
-                 "low", "high")
-
-
-def ucdp_converter(row: Row) -> Incoming | Skip:
-    """One UCDP GED event.
-
-    - id: ``ucdp-ged-<id>``; title: the dyad and the place; actors: ``side_a``, ``side_b``.
-    - date: ``date_prec`` 1 is the day; any other code is the interval
-      ``date_start/date_end`` the coders gave (a week-wide window stays a week), written
-      as a whole month or year when it covers exactly one.
-    - sources: each ``;``-separated citation of ``source_article`` (titles, no URLs).
-    """
-    get = _first_getter(row)
-    start, stop, prec = get("date_start")[:10], get("date_end")[:10], get("date_prec")
-    if prec not in _UCDP_PRECISION:
-        raise RowError("is not a UCDP date precision code", field="date_prec", value=prec, accepted="1–5")
-    date, end = _window(start, stop) if prec != "1" or start != stop else (start, None)
-    if prec == "1" and start != stop:
-        raise RowError("says an exact day but date_start and date_end differ", field="date_prec",
-                       value=f"{prec} ({start}/{stop})")
-    violence = _UCDP_VIOLENCE.get(get("type_of_violence"), "")
-    deaths = get("best")
-    place_parts = [p for p in (get("where_description"), get("adm_1"), get("country")) if p]
-    place = ", ".join(dict.fromkeys(place_parts)) or None
-    title = " — ".join(p for p in (get("dyad_name"), get("where_description")) if p)
-    lines = []
-    if violence:
-        lines.append(f"UCDP type of violence: {violence}.")
-    if deaths:
-        lines.append(f"Deaths (best estimate): {deaths} (low {get('low') or '?'}, high {get('high') or '?'}).")
-    lines.append(f"UCDP date precision {prec}: {_UCDP_PRECISION[prec]}.")
-    citations = [part.strip() for part in get("source_article").split(";") if part.strip()]
-    columns = {"date": ("date_start",), "end": ("date_end",), "title": ("dyad_name",),
-               "source": ("source_article",), "id": ("id",)}
-    with _blame(columns):
-        sources = [make_source(None, title=c) for c in citations]
-    ucdp_id = get("id")
-    return build(row, event_id=f"ucdp-ged-{ucdp_id}" if ucdp_id else None, title=title, date=date, end=end,
-                 description=" ".join(lines), tags=["ucdp", violence] if violence else ["ucdp"],
-                 actors=[get("side_a"), get("side_b")], place=place, sources=sources, columns=columns)
-
-
-def _window(start: str, stop: str) -> tuple[str, str | None]:
-    """A coder's window, as the coarsest EDTF that says exactly the same days."""
-    if start == stop:
-        return start, None
-    if start[5:] == "01-01" and stop[5:] == "12-31" and start[:4] == stop[:4]:
-        return start[:4], None
-    if start[:7] == stop[:7] and start[8:] == "01":
-        try:
-            if parse_date(start[:7]).latest_day.isoformat() == stop:
-                return start[:7], None
-        except ChronicleError:
-            pass
-    return start, stop
-
-
-# ---------------------------------------------------------------------------------
-# Wikipedia Current Events Portal, as structured by WikiTimes (JSON)
-
-_SPACES = re.compile(r"\s+")
-_TRAILING_JUNK = re.compile(r"[\s,]+$")
-
-
-def wikipedia_converter(row: Row) -> Incoming | Skip:
-    """One Current Events item: a day, a description, news URLs (``source[].url``).
-
-    The portal gives no headline, so the title is the description's first sentence
-    (cut at a word before 140 characters). Tags: the category and the story thread;
-    actors: the linked entities (people, organisations, places, as Wikipedia links them).
-    """
-    get = _first_getter(row)
-    description = _TRAILING_JUNK.sub("", _SPACES.sub(" ", get("description"))).strip()
-    urls = row.values("source.url")
-    names = row.values("source.sourceName")
-    columns = {"date": ("date",), "title": ("description",), "source": ("source.url",), "id": ("id",)}
-    with _blame(columns):
-        named = len(names) == len(urls)
-        sources = [make_source(url, publisher=names[i] if named else None) for i, url in enumerate(urls)]
-    tags = [t.replace("_", " ") for t in (get("category.name"), get("belongsToStory.name")) if t]
-    wiki_id = get("id")
-    return build(row, event_id=f"wikipedia-cep-{wiki_id}" if wiki_id else None, title=headline(description),
-                 date=get("date"), end=None, description=description, tags=tags,
-                 actors=row.values("entity.name"), place=None, sources=sources, columns=columns)
-
-
-def headline(text: str, limit: int = 140) -> str:
-    """The first sentence of ``text``, cut at a word boundary (with "…") if too long."""
-    match = re.search(r"(?<=[.!?])\s", text)
-    sentence = text[:match.start()] if match else text
-    if len(sentence) <= limit:
-        return sentence
-    return sentence[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
-
-
-# ---------------------------------------------------------------------------------
-# TimelineJS sheet (CSV)
-
-
-def timelinejs_converter(row: Row) -> Incoming | Skip:
-    """One TimelineJS slide: Year/Month/Day(/Time) and End Year/Month/Day columns.
-
-    The date is as precise as the filled columns: a year alone is a year, blanks are
-    unknown parts. The title slide (no date, Type ``title``) is not an event: it is
-    skipped, with that reason. HTML in Headline/Text is reduced to plain text. A Media
-    cell holding a URL becomes the slide's source (credited to Media Credit); slides
-    without one are recorded as unsourced.
-    """
-    get = _first_getter(row)
-    kind = get("Type").lower()
-    if kind == "era":
-        return Skip("a TimelineJS era (a background period), not an event")
-    date = _ymd(row, "")
-    if not date:
-        if kind == "title" or not get("Headline"):
-            return Skip(f"a TimelineJS {kind or 'undated'} slide, not an event (no date)")
-        raise RowError("is blank", field="Year", value="", accepted="a year (Month, Day, Time optional)")
-    end = _ymd(row, "End ") or None
-    media = get("Media")
-    columns = {"date": ("Year",), "end": ("End Year",), "title": ("Headline",), "source": ("Media",)}
-    sources: list[Source] = []
-    if re.match(r"^https?://\S+$", media):
-        with _blame(columns):
-            sources = [make_source(media, publisher=plain_text(get("Media Credit")) or None,
-                                   title=plain_text(get("Media Caption")) or None)]
-    title = plain_text(get("Headline"))
-    return build(row, event_id=None, title=title, date=date, end=end, description=plain_text(get("Text")),
-                 tags=[get("Group")] if get("Group") else [], actors=[], place=None, sources=sources,
-                 columns=columns, key_prefix="tljs-")
-
-
-def _ymd(row: Row, prefix: str) -> str:
-    get = _first_getter(row)
-    return timelinejs_date(*(get(f"{prefix}{part}") for part in ("Year", "Month", "Day", "Time")), prefix=prefix)
-
-
-def timelinejs_date(year: str, month: str, day: str, time: str, *, prefix: str = "") -> str:
-    """TimelineJS date parts as EDTF, as precise as the parts given ("" when none is).
-
-    Negative years are BCE (TimelineJS' own convention) and stay so: ``-3500`` is
-    passed on as the EDTF year ``-3500``; years beyond four digits use EDTF's ``Y``.
-    ``prefix`` names the columns in errors (``End `` for the end date).
-    """
-    if not (year or month or day or time):
-        return ""
-    if not year:
-        raise RowError("is blank but a month or day is given", field=f"{prefix}Year", value=year)
-    if day and not month:
-        raise RowError("is blank but a day is given", field=f"{prefix}Month", value=month)
-    if time and not day:
-        raise RowError("is blank but a time is given", field=f"{prefix}Day", value=day)
-    for name, value in (("Year", year), ("Month", month), ("Day", day)):
-        digits = value[1:] if name == "Year" and value.startswith("-") else value
-        if value and not digits.isdigit():
-            raise RowError("is not a number", field=f"{prefix}{name}", value=value)
-    number = int(year)
-    if number == 0:
-        raise RowError("is not a year (TimelineJS counts 1 BC as -1)", field=f"{prefix}Year", value=year)
-    sign = "-" if number < 0 else ""
-    text = f"{sign}{abs(number):04d}" if abs(number) <= 9999 else f"Y{number}"
-    if month:
-        text += f"-{int(month):02d}"
-    if day:
-        text += f"-{int(day):02d}"
-    if time:
-        text += f"T{time}" if re.match(r"^\d{2}:\d{2}", time) else f" {time}"
-    return text
-
-
-# ---------------------------------------------------------------------------------
-# TimelineJS's own JSON (what its authoring tools and the JSON loader use)
-
-_TLJS_COLUMNS = {"date": ("start_date",), "end": ("end_date",), "title": ("text.headline",),
-                 "source": ("media.url",), "id": ("unique_id",), "place": ("location.name",)}
-
-
-def timelinejs_json_converter(row: Row) -> Incoming | Skip:
-    """One slide of a TimelineJS JSON document (``{"title": …, "events": […], "eras": […]}``).
-
-    - date: ``start_date``/``end_date`` parts (year, month, day, hour, minute, second),
-      as precise as the parts given; negative years are BCE;
-    - title: ``text.headline``, else the first sentence of ``text.text`` (HTML reduced to
-      text); description: ``text.text``; tag: ``group``; place: ``location.name``;
-    - source: ``media.url`` credited to ``media.credit``, captioned by ``media.caption``;
-    - id: ``unique_id`` when it is a valid id, else the title and date (as for the sheet).
-
-    The title slide and the eras (background periods) are not events: they are counted
-    as skipped, each with its reason, by :func:`timelinejs_json_rows`.
-    """
-    get = _first_getter(row)
-    date = _json_date(row, "start_date")
-    body = plain_text(get("text.text"))
-    title = plain_text(get("text.headline")) or headline(" ".join(body.split()))
-    if not date:
-        if not title:
-            return Skip("a TimelineJS slide with neither a date nor text")
-        raise RowError("is missing", field="start_date", accepted="a start_date with at least a year")
-    if not title:
-        return Skip("a TimelineJS slide with a date but no headline or text: nothing to record")
-    end = _json_date(row, "end_date") or None
-    media = get("media.url")
-    sources: list[Source] = []
-    if re.match(r"^https?://\S+$", media):
-        with _blame(_TLJS_COLUMNS):
-            sources = [make_source(media, publisher=plain_text(get("media.credit")) or None,
-                                   title=plain_text(get("media.caption")) or None)]
-    unique = get("unique_id")
-    event_id: str | None = None
-    if unique:
-        try:
-            event_id = check_id(unique)
-        except InvalidInput:
-            event_id = None
-    return build(row, event_id=event_id, title=title, date=date, end=end, description=body,
-                 tags=[get("group")] if get("group") else [], actors=[], place=get("location.name") or None,
-                 sources=sources, columns=_TLJS_COLUMNS, key_prefix="tljs-")
-
-
-def _json_date(row: Row, key: str) -> str:
-    get = _first_getter(row)
-    year, month, day = (get(f"{key}.{part}") for part in ("year", "month", "day"))
-    hour, minute, second = (get(f"{key}.{part}") for part in ("hour", "minute", "second"))
-    time = ""
-    if hour:
-        for name, value in (("hour", hour), ("minute", minute), ("second", second)):
-            if value and not value.isdigit():
-                raise RowError("is not a number", field=f"{key}.{name}", value=value)
-        time = f"{int(hour):02d}:{int(minute or 0):02d}" + (f":{int(second):02d}" if second else "")
-    try:
-        return timelinejs_date(year, month, day, time)
-    except RowError as error:
-        part = (error.field or "Year").lower()
-        raise RowError(error.message, field=f"{key}.{part}", value=error.value) from None
-
-
-class _TextOnly(HTMLParser):
-    _BREAKS = frozenset(("p", "br", "div", "blockquote", "li", "h1", "h2", "h3", "h4"))
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-
-    def handle_data(self, data: str) -> None:
-        self.parts.append(data)
-
-    def handle_starttag(self, tag: str, attrs: Any) -> None:
-        if tag in self._BREAKS and self.parts:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self._BREAKS:
-            self.parts.append("\n")
-
-
-def plain_text(value: str) -> str:
-    """HTML cell → text: tags removed, entities decoded, blank lines collapsed."""
-    if "<" not in value and "&" not in value:
-        return value.strip()
-    parser = _TextOnly()
-    parser.feed(value)
-    parser.close()
-    text = html.unescape("".join(parser.parts))
-    lines = [" ".join(line.split()) for line in text.splitlines()]
-    return "\n".join(line for line in lines if line).strip()
-
-
-def _first_getter(row: Row) -> Callable[[str], str]:
     def get(column: str) -> str:
         values = row.values(column)
         return values[0].strip() if values else ""
@@ -533,18 +253,10 @@ def converter_for(preset: str | None, fields: FieldMap) -> RowConverter | None:
     if preset is not None:
         if fields:
             raise InvalidInput("cannot be combined with --map/--mapping", field="--preset", value=preset)
-        converters: dict[str, RowConverter] = {
-            "ucdp": ucdp_converter, "wikipedia": wikipedia_converter, "timelinejs": timelinejs_converter,
-        }
-        if preset not in converters:
-            raise InvalidInput("is not a preset", field="--preset", value=preset, accepted=", ".join(PRESETS))
-        return converters[preset]
+        return load(preset).convert
     return mapped_converter(fields) if fields else None
 
 
-#: Columns a preset needs in the file's header (JSON presets list paths).
-PRESET_COLUMNS: dict[str, tuple[str, ...]] = {
-    "ucdp": _UCDP_COLUMNS,
-    "wikipedia": ("date", "description"),
-    "timelinejs": ("Year", "Month", "Day", "Headline"),
-}
+def preset_columns(preset: str) -> tuple[str, ...]:
+    """Columns a CSV file's header must have for ``preset``."""
+    return load(preset).columns

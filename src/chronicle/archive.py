@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from chronicle import exporting, importing
+from chronicle.aliases import ALIAS_LOG_ID, ActorAliases, Alias, alias_payload, fold_aliases, name_key
 from chronicle.claiming import claim_drafts, is_dispute, rank_draft
 from chronicle.claims import Rank, find_claim, make_claim
 from chronicle.copying import CopyReport, copy_archive
@@ -285,7 +286,7 @@ class Archive:
 
     def event_docs(self, query: EventQuery = EventQuery()) -> Iterator[str]:
         """The stored JSON of the events ``query`` selects, for exporters that want speed."""
-        return self.store.event_docs(query)
+        return self.store.event_docs(self.with_aliases(query))
 
     def query_plan(self, query: EventQuery = EventQuery()) -> list[str]:
         """How the database runs ``query`` (for benchmarks)."""
@@ -422,15 +423,15 @@ class Archive:
         return event
 
     def show(self, query: EventQuery = EventQuery()) -> Iterator[Event]:
-        return self.store.events(query)
+        return self.store.events(self.with_aliases(query))
 
     def show_docs(self, query: EventQuery = EventQuery()) -> Iterator[str]:
         """What :meth:`show` yields, as each event's stored JSON document (see
         :meth:`chronicle.store.Store.event_docs`): for output that needs nothing more."""
-        return self.store.event_docs(query)
+        return self.store.event_docs(self.with_aliases(query))
 
     def count(self, query: EventQuery = EventQuery()) -> int:
-        return self.store.count(query)
+        return self.store.count(self.with_aliases(query))
 
     def history(self, ref: str) -> Iterator[Record]:
         return self.store.records(event_id=self.resolve(ref))
@@ -445,6 +446,7 @@ class Archive:
         """Check the log's chain, then every projected column against a replay of the log."""
         head = self.store.verify(progress=progress)
         check_projection(self.store)
+        self._verify_aliases()
         return VerifyReport(head.count, head.hash, self.store.count(EventQuery(include_retracted=True)))
 
     def repair(self) -> RepairReport:
@@ -510,7 +512,7 @@ class Archive:
     def disputed(self, query: EventQuery = EventQuery()) -> Iterator[Event]:
         """Events whose claims disagree, in timeline order (the query's limit counts them)."""
         wanted = query.limit
-        unlimited = replace(query, limit=None)
+        unlimited = replace(self.with_aliases(query), limit=None)
         found = 0
         for event in self.store.events(unlimited):
             if wanted is not None and found >= wanted:
@@ -577,6 +579,48 @@ class Archive:
         ))
         self.store.append([draft])
         return result
+
+
+    # -- actor aliases (see chronicle.aliases) -----------------------------------------
+
+    def actor_aliases(self) -> ActorAliases:
+        """The alias groups as the log's ``~actors`` records make them (one indexed read)."""
+        return fold_aliases(self.store.records(event_id=ALIAS_LOG_ID))
+
+    def alias_actor(self, name: str, canonical: str, *, reason: str) -> Alias:
+        """Record that ``name`` is another name of the actor ``canonical``."""
+        why = require_reason(reason)
+        payload = alias_payload(name, canonical)
+        aliases = self.actor_aliases()
+        aliases.check_alias(payload["name"], payload["canonical"])
+        # An alias of an alias names the same actor: record the group's canonical name.
+        payload["canonical"] = aliases.canonical(payload["canonical"])
+        self.store.append([Draft(ALIAS_LOG_ID, Kind.ALIASED, payload, self._prov(why))])
+        return self.actor_aliases().aliases[name_key(payload["name"])]
+
+    def unalias_actor(self, name: str, *, reason: str) -> Alias:
+        """Record that ``name`` is no longer an alias (it names an actor of its own again)."""
+        why = require_reason(reason)
+        aliases = self.actor_aliases()
+        aliases.check_unalias(name)
+        removed = aliases.aliases[name_key(name)]
+        self.store.append([Draft(ALIAS_LOG_ID, Kind.UNALIASED, {"name": removed.name}, self._prov(why))])
+        return removed
+
+    def with_aliases(self, query: EventQuery) -> EventQuery:
+        """``query`` with each ``--actor`` standing for every name of its alias groups."""
+        if not query.actors or query.actor_names:
+            return query
+        aliases = self.actor_aliases()
+        if not aliases:
+            return query
+        return replace(query, actor_names=tuple(aliases.expand(actor) for actor in query.actors))
+
+    def _verify_aliases(self) -> None:
+        try:
+            self.actor_aliases()
+        except (InvalidInput, Conflict) as error:
+            raise TamperedLog(f"actor aliases ({ALIAS_LOG_ID}) do not replay: {error}") from None
 
 
 @dataclass(frozen=True, slots=True)

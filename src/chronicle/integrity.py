@@ -27,9 +27,8 @@ from typing import Any
 from sqlalchemy import and_, exists, select
 
 from chronicle.errors import ProjectionMismatch
-from chronicle.model import Event, Record
+from chronicle.model import NO_EVENT_KINDS, Event, Record
 from chronicle.projection import apply, event_from_doc
-from chronicle.sources import SOURCE_KINDS
 from chronicle.store import Store, _record_from_row, _version_row, log_table, versions_table
 
 _v = versions_table.c
@@ -73,8 +72,8 @@ def check_projection(store: Store, *, progress: Callable[[int], None] | None = N
             pending: tuple[dict[str, Any], dict[str, Any]] | None = None  # (expected, stored)
             for row in rows:
                 record = _record_from_row(row)
-                if record.kind in SOURCE_KINDS:
-                    # A defined source's records (``@KEY``) have no event projection.
+                if record.kind in NO_EVENT_KINDS:
+                    # A defined source's records (``@KEY``) and actor aliases have no event projection.
                     if row.v_event_id is not None:
                         raise ProjectionMismatch(
                             f"source {record.event_id}: record {record.seq} has a version row "

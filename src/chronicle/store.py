@@ -67,6 +67,7 @@ from chronicle.errors import (
 )
 from chronicle.model import (
     GENESIS_HASH,
+    NO_EVENT_KINDS,
     PAYLOAD_VERSION,
     Draft,
     Event,
@@ -79,7 +80,6 @@ from chronicle.model import (
 )
 from chronicle.projection import PROJECTION_VERSION, apply, event_from_doc, event_to_doc, load_doc
 from chronicle.query import EventQuery
-from chronicle.sources import SOURCE_KINDS
 
 #: Version of the table layout; Alembic migrations move archives between versions
 #: (``chronicle upgrade``, :mod:`chronicle.upgrade`). 1: the first layout; 2: the
@@ -702,7 +702,7 @@ class Store:
             last_at = row.recorded_at
             expected_prev = row.hash
             check.last_seq, check.last_hash, check.last_at = seq, row.hash, row.recorded_at
-            if row.kind in _SOURCE_KIND_VALUES:
+            if row.kind in _NO_EVENT_KIND_VALUES:
                 check.source_records += 1
             else:
                 self._verify_projection(row)
@@ -891,8 +891,8 @@ class _BatchWriter:
     def _project(self, record: Record, fields: EventFields | None = None) -> None:
         if self.first_seq is None:
             self.first_seq = record.seq
-        if record.kind in SOURCE_KINDS:
-            # A source's records (``@KEY``) have no event projection (chronicle.sources).
+        if record.kind in NO_EVENT_KINDS:
+            # A source's records (``@KEY``) and actor aliases (``~actors``) have no event projection.
             self.count += 1
             return
         # A new event may only clash with one recorded earlier in this batch; the unique
@@ -1033,8 +1033,8 @@ def _events_statement(query: EventQuery, *, candidates: int | None = None) -> An
         if query.any_tags:
             stmt = stmt.where(or_(*(_v.tags_key.contains(_SEP + fold_text(tag) + _SEP, autoescape=True)
                                     for tag in query.any_tags)))
-        for actor in query.actors:
-            stmt = stmt.where(_actor_matches(actor))
+        for group in query.actor_names or tuple((actor,) for actor in query.actors):
+            stmt = stmt.where(or_(*(_actor_matches(name) for name in group)))
         if query.text:
             for word in fold_text(query.text).split():
                 stmt = stmt.where(_v.search.contains(word, autoescape=True))
@@ -1073,7 +1073,7 @@ def _query_fields(query: EventQuery) -> dict[str, Any]:
     return {name: getattr(query, name) for name in EventQuery.__slots__}
 
 
-_SOURCE_KIND_VALUES = frozenset(kind.value for kind in SOURCE_KINDS)
+_NO_EVENT_KIND_VALUES = frozenset(kind.value for kind in NO_EVENT_KINDS)
 
 #: ``Kind(value)`` without the enum machinery, for reading a million log rows.
 _KINDS = {kind.value: kind for kind in Kind}

@@ -133,3 +133,75 @@ def test_every_text_column_of_both_files_is_neutralised(tmp_path: Path) -> None:
                 for index, char in enumerate(cell):
                     if char in "=+-@\t\r" and (index == 0 or cell[index - 1] in CELL_STARTS):
                         pytest.fail(f"{path.name}: {cell!r}")
+
+
+#: Text with C0 controls (and DEL, a C1 control) in every text field: what a paste from a
+#: terminal or a planted title may hold. Tab, LF and CR are text and stay.
+CONTROL_TEXTS = ("a\x00b", "c\x1b[31md", "x\x07\x01y\x7f", "tab\there", "e\x85f")
+
+
+def control_archive(directory: Path) -> Archive:
+    directory.mkdir()
+    archive = Archive.init(directory, name="controls")
+    for number, text in enumerate(CONTROL_TEXTS):
+        archive.add(title=f"t{text}", date="2024", description=text, tags=[f"g{text}"], actors=[f"a{text}"],
+                    place=f"p{text}", sources=[make_source(f"https://example.org/{number}", title=f"s{text}")],
+                    event_id=f"e{number}")
+    return archive
+
+
+def shown(text: str) -> str:
+    """``text`` as a person sees it in the --excel file: each control but tab, LF, CR is U+FFFD."""
+    return "".join("\ufffd" if (ord(c) < 32 and c not in "\t\n\r") or 0x7f <= ord(c) <= 0x9f else c for c in text)
+
+
+def test_plain_csv_keeps_control_characters_and_round_trips(tmp_path: Path) -> None:
+    """Plain CSV is for programs: every stored character, NUL included, comes back on import."""
+    archive = control_archive(tmp_path / "a")
+    path = tmp_path / "plain.csv"
+    export(archive, "csv", EventQuery(), str(path), {})
+    assert "\x00" in path.read_text(encoding="utf-8")
+    (tmp_path / "b").mkdir()
+    copy = Archive.init(tmp_path / "b", name="copy")
+    import_file(copy, path)
+    for original, imported in zip(archive.show(EventQuery()), copy.show(EventQuery()), strict=True):
+        assert (imported.title, imported.description, imported.tags, imported.actors, imported.place) == \
+            (original.title, original.description, original.tags, original.actors, original.place)
+
+
+def test_excel_csv_shows_control_characters_as_replacement_characters(tmp_path: Path) -> None:
+    """--excel is for people: no control character but tab, LF, CR reaches either file."""
+    archive = control_archive(tmp_path / "a")
+    out, sources = tmp_path / "excel.csv", tmp_path / "sources.csv"
+    export(archive, "csv", EventQuery(), str(out), {"excel": True, "sources_file": sources})
+    for path in (out, sources):
+        text = path.read_text(encoding="utf-8-sig")
+        assert shown(text) == text, path.name
+        assert "\ufffd" in text and "tab\there" in text, path.name
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"), newline="")))
+    assert [row["title"] for row in rows] == [shown(e.title) for e in archive.show(EventQuery())]
+
+
+def test_libreoffice_reads_every_cell_of_the_excel_export_with_controls_shown(tmp_path: Path) -> None:
+    """The real LibreOffice: it drops a raw NUL without a trace ("a\\0b" reads "ab") and keeps
+    ESC sequences; in the --excel export each is a visible U+FFFD, every cell in its column."""
+    soffice = require_program("soffice", "LibreOffice (apt-get install libreoffice-calc-nogui)")
+    archive = control_archive(tmp_path / "a")
+    out = tmp_path / "excel.csv"
+    export(archive, "csv", EventQuery(), str(out), {"excel": True})
+    outdir = tmp_path / "xlsx"
+    subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}",
+                    "--infilter=CSV:44,34,76,1", "--convert-to", "xlsx", "--outdir", str(outdir), str(out)],
+                   capture_output=True, timeout=240, check=True)
+    sheet = openpyxl.load_workbook(outdir / "excel.xlsx").active
+    rows = [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    header = rows[0]
+    by_id = {row[header.index("id")]: dict(zip(header, row, strict=True)) for row in rows[1:]}
+    events = list(archive.show(EventQuery()))
+    assert len(by_id) == len(events) == len(CONTROL_TEXTS)
+    for event in events:
+        row = by_id[event.id]
+        # LF-free texts: a cell's value is the stored text exactly as shown, tab included.
+        assert (row["title"], row["description"], row["place"]) == \
+            (shown(event.title), shown(event.description), shown(event.place or "")), row
+        assert (row["tags"], row["actors"]) == (shown(event.tags[0]), shown(event.actors[0])), row

@@ -175,3 +175,29 @@ def test_khal_reads_the_published_calendar_after_a_vdirsyncer_sync(
     assert not [line for line in runoff_day if line.startswith("Presidential runoff")]
     assert "Armed men take over a live TC Televisión broadcast in Guayaquil|CANCELLED" in day(date(2024, 1, 9))
     archive.close()
+
+
+def test_events_a_calendar_cannot_hold_are_left_out_and_counted(calendar: Any, tmp_path: Path) -> None:
+    """BC, after 9999 or with no start: the rest is published, the summary says how many
+    were left out and why (was: one error line and nothing published). Issue 16."""
+    from chronicle.archive import Archive
+    from tests.test_bc_dates import EVENTS, ICAL_IDS
+
+    archive = Archive.init(tmp_path, name=SEED_NAME)
+    for event_id, when, title in EVENTS:
+        archive.add(title=title, date=when, event_id=event_id, unsourced=True)
+    url = str(calendar.url)
+    left_out = len(EVENTS) - len(ICAL_IDS)
+    note = f", {left_out} left out (dates iCalendar cannot hold: BC, after 9999 or with no start)"
+    assert publish(tmp_path, url) == f"{url}: {len(ICAL_IDS)} created, 0 updated, 0 removed, 0 unchanged{note}"
+    assert set(held(calendar)) == {uid(event_id) for event_id in ICAL_IDS}
+    assert publish(tmp_path, url) == f"{url}: 0 created, 0 updated, 0 removed, {len(ICAL_IDS)} unchanged{note}"
+    # An event revised to a date the calendar cannot hold leaves the calendar.
+    archive.revise("claudius", reason="Test: moved before the era", date="-0043")
+    assert publish(tmp_path, url) == f"{url}: 0 created, 0 updated, 1 removed, 1 unchanged, " \
+                                     f"{left_out + 1} left out (dates iCalendar cannot hold: BC, after 9999 or " \
+                                     "with no start)"
+    assert set(held(calendar)) == {uid("runoff")}
+    report = publish_caldav(archive, url, EventQuery(), dry_run=True)
+    assert (report.created, report.left_out) == (0, left_out + 1)
+    archive.close()

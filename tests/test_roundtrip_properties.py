@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,9 @@ from chronicle.exporting import export
 from chronicle.importing import import_file
 from chronicle.model import Source, make_source
 from chronicle.query import EventQuery
+
+#: What the --excel export shows as U+FFFD inside the JSON sources cell (see test_csv_round_trip).
+C1_AND_DEL = re.compile("[\x7f-\x9f]")
 
 LOG_COLUMNS = ("revision_count", "first_recorded", "last_changed")
 LOG_KEYS = ("revision", "created_at", "updated_at", "history", "status_reason")
@@ -140,7 +144,14 @@ def test_csv_round_trip(events: list[dict[str, Any]], excel: bool) -> None:
         assert import_file(copy, root / "one.csv").new_events == len(events)
         second = exported(copy, "csv", root / "two.csv", excel=excel)
         assert csv_content(second) == csv_content(first)
-        assert [e.to_dict()["sources"] for e in copy.show()] == [e.to_dict()["sources"] for e in original.show()]
+        expected = [e.to_dict()["sources"] for e in original.show()]
+        if excel:
+            # --excel is for people: a control character that would reach the file raw is shown
+            # as U+FFFD. In the sources cell JSON escapes the C0 ones (they come back); DEL and
+            # the C1 ones are written raw, so they do not.
+            expected = [[{k: C1_AND_DEL.sub("\ufffd", v) if isinstance(v, str) else v for k, v in source.items()}
+                         for source in sources] for sources in expected]
+        assert [e.to_dict()["sources"] for e in copy.show()] == expected
         original.close()
         copy.close()
 

@@ -9,7 +9,11 @@ service module whose job it is — :mod:`chronicle.opening` (opening and creatin
 :mod:`chronicle.recording` (adding, revising, citing, retracting), :mod:`chronicle.lookup`
 (finding events), :mod:`chronicle.evidence` (claims and defined sources),
 :mod:`chronicle.auditing` (verify, repair), :mod:`chronicle.importing` and
-:mod:`chronicle.exporting` (files in and out). Those import nothing of this module.
+:mod:`chronicle.exporting` (files in and out), :mod:`chronicle.aliasing` (actor aliases).
+Those import nothing of this module.
+
+Longer than 400 lines because it is the whole public API in one place: every method is
+a documented one-line delegation, and splitting the class would split the API.
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from chronicle import auditing, evidence, exporting, importing, lookup, opening, recording
+from chronicle import aliasing, auditing, evidence, exporting, importing, lookup, opening, recording
+from chronicle.aliases import ActorAliases, Alias
 from chronicle.auditing import RepairReport, VerifyReport
 from chronicle.claims import Rank
 from chronicle.copying import CopyReport, copy_archive
@@ -202,7 +207,7 @@ class Archive:
 
     def event_docs(self, query: EventQuery = EventQuery()) -> Iterator[str]:
         """The stored JSON of the events ``query`` selects, for exporters that want speed."""
-        return self.store.event_docs(query)
+        return self.store.event_docs(aliasing.with_aliases(self.store, query))
 
     def query_plan(self, query: EventQuery = EventQuery()) -> list[str]:
         """How the database runs ``query`` (for benchmarks)."""
@@ -269,15 +274,15 @@ class Archive:
         return lookup.find(self.store, ref, as_of=as_of)
 
     def show(self, query: EventQuery = EventQuery()) -> Iterator[Event]:
-        return self.store.events(query)
+        return self.store.events(aliasing.with_aliases(self.store, query))
 
     def show_docs(self, query: EventQuery = EventQuery()) -> Iterator[str]:
         """What :meth:`show` yields, as each event's stored JSON document (see
         :meth:`chronicle.store.Store.event_docs`): for output that needs nothing more."""
-        return self.store.event_docs(query)
+        return self.store.event_docs(aliasing.with_aliases(self.store, query))
 
     def count(self, query: EventQuery = EventQuery()) -> int:
-        return self.store.count(query)
+        return self.store.count(aliasing.with_aliases(self.store, query))
 
     def history(self, ref: str) -> Iterator[Record]:
         return self.store.records(event_id=self.resolve(ref))
@@ -290,7 +295,9 @@ class Archive:
 
     def verify(self, *, progress: Callable[[int], None] | None = None) -> VerifyReport:
         """Check the log's chain, then every projected column against a replay of the log."""
-        return auditing.verify(self.store, progress=progress)
+        report = auditing.verify(self.store, progress=progress)
+        aliasing.verify_aliases(self.store)
+        return report
 
     def repair(self) -> RepairReport:
         """Rebuild the derived tables from the log if ``verify`` finds them wrong, then verify.
@@ -329,7 +336,7 @@ class Archive:
 
     def disputed(self, query: EventQuery = EventQuery()) -> Iterator[Event]:
         """Events whose claims disagree, in timeline order (the query's limit counts them)."""
-        return lookup.disputed(self.store, query)
+        return lookup.disputed(self.store, aliasing.with_aliases(self.store, query))
 
     # -- sources as records (see chronicle.sources) ----------------------------------
 
@@ -356,6 +363,19 @@ class Archive:
     def source_entries(self) -> list[SourceEntry]:
         """Every defined source, in the order they were defined (reads the whole log)."""
         return evidence.source_entries(self.store)
+
+    # -- actor aliases (see chronicle.aliasing) --------------------------------------
+
+    def actor_aliases(self) -> ActorAliases:
+        return aliasing.actor_aliases(self.store)
+
+    def alias_actor(self, name: str, canonical: str, *, reason: str) -> Alias:
+        """Record that ``name`` is another name of the actor ``canonical``."""
+        return aliasing.alias_actor(self.store, self._prov, name, canonical, reason=reason)
+
+    def unalias_actor(self, name: str, *, reason: str) -> Alias:
+        """Record that ``name`` is no longer an alias (it names an actor of its own again)."""
+        return aliasing.unalias_actor(self.store, self._prov, name, reason=reason)
 
 
 def open_archive(

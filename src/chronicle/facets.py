@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from chronicle.aliases import ActorAliases, name_key
 from chronicle.archive import Archive
 from chronicle.duplicates import normal_url
 from chronicle.model import fold_text
@@ -35,6 +36,9 @@ class FacetValue:
     ``www.``, a final slash or tracking parameters are one source)."""
     spellings: tuple[str, ...] = field(default=())
     """Other spellings found (case or accents differ), most used first."""
+    aliases: tuple[str, ...] = field(default=())
+    """Actors only: the names recorded as aliases of this one (``chronicle alias``); the
+    value is then the canonical name, and the count is of events naming any of them."""
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"value": self.value, "count": self.count}
@@ -42,6 +46,8 @@ class FacetValue:
             data["url"] = self.url
         if self.spellings:
             data["spellings"] = list(self.spellings)
+        if self.aliases:
+            data["aliases"] = list(self.aliases)
         return data
 
 
@@ -60,11 +66,12 @@ def _values(doc: dict[str, Any], facet: str) -> Iterator[tuple[str, str, str | N
             yield (normal_url(url) if url else fold_text(label)), label, url
 
 
-def count_facet(docs: Iterable[str], facet: str) -> list[FacetValue]:
+def count_facet(docs: Iterable[str], facet: str, aliases: ActorAliases | None = None) -> list[FacetValue]:
     """Count ``facet`` over stored event documents (JSON text, as the store streams them).
 
     Each event counts once per value, however often it repeats it. Most common first,
-    then alphabetically (case and accents ignored).
+    then alphabetically (case and accents ignored). With ``aliases`` (actors only),
+    the names of one alias group are one value under the canonical name.
     """
     if facet not in FACETS:
         from chronicle.errors import InvalidInput
@@ -77,14 +84,25 @@ def count_facet(docs: Iterable[str], facet: str) -> list[FacetValue]:
         doc = json.loads(text)
         seen: set[str] = set()
         for key, spelling, url in _values(doc, facet):
+            if aliases:
+                key = name_key(aliases.canonical(spelling))
             spellings.setdefault(key, Counter())[spelling] += 1
             urls.setdefault(key, url)
             if key not in seen:
                 seen.add(key)
                 events[key] += 1
+    groups = {name_key(canonical): (canonical, names) for canonical, names in aliases.groups().items()} \
+        if aliases else {}
     result = []
     for key, count in events.items():
         ranked = [s for s, _n in sorted(spellings[key].items(), key=lambda item: (-item[1], item[0]))]
+        if key in groups:
+            # The canonical name as recorded; the other spellings are those no alias names.
+            canonical, names = groups[key]
+            named = {name_key(n) for n in (canonical, *names)}
+            others = tuple(s for s in ranked if name_key(s) not in named)
+            result.append(FacetValue(canonical, count, None, others, names))
+            continue
         result.append(FacetValue(ranked[0], count, urls[key], tuple(ranked[1:])))
     result.sort(key=lambda v: (-v.count, fold_text(v.value), v.value))
     return result
@@ -92,4 +110,5 @@ def count_facet(docs: Iterable[str], facet: str) -> list[FacetValue]:
 
 def facet_counts(archive: Archive, facet: str, query: EventQuery = EventQuery()) -> list[FacetValue]:
     """The values of ``facet`` among the events ``query`` selects, with their counts."""
-    return count_facet(archive.event_docs(query), facet)
+    aliases = archive.actor_aliases() if facet == "actors" else None
+    return count_facet(archive.event_docs(query), facet, aliases)

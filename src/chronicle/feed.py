@@ -37,6 +37,8 @@ _TITLES = {
     Kind.SOURCE_ADDED: "Source defined",
     Kind.SOURCE_CORRECTED: "Source corrected",
     Kind.SOURCE_WITHDRAWN: "Source withdrawn",
+    Kind.ALIASED: "Actor alias recorded",
+    Kind.UNALIASED: "Actor alias removed",
 }
 
 
@@ -106,6 +108,11 @@ def entry_parts(archive: Archive, record: Record, event: Event | None) -> tuple[
             lines.append(f"<li>note: {html.escape(str(record.payload['note']))}</li>")
         lines += [f"<li>according to: {_source_html(Source.from_dict(s))}</li>"
                   for s in record.payload.get("sources", ())]
+    elif record.kind in (Kind.ALIASED, Kind.UNALIASED):  # actor aliases (``~actors``)
+        canonical = record.payload.get("canonical")
+        lines.append(f"<li>{html.escape(str(record.payload.get('name', '')))}"
+                     + (f" is {html.escape(str(canonical))}" if canonical else " is an actor of its own")
+                     + "</li>")
     elif isinstance(record.payload.get("source"), dict):  # a defined source's own records (``@KEY``)
         lines.append(f"<li>source: {_source_html(Source.from_dict(record.payload['source']))}</li>")
     parts = [f"<p>{html.escape(_TITLES[record.kind])}: <strong>{html.escape(title)}</strong>, "

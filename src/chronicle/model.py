@@ -50,6 +50,18 @@ class Kind(StrEnum):
     """A source defined once under a key, cited as ``@KEY`` (see :mod:`chronicle.sources`)."""
     SOURCE_CORRECTED = "source-corrected"
     SOURCE_WITHDRAWN = "source-withdrawn"
+    ALIASED = "aliased"
+    """Another name of an actor (payload ``name``, ``canonical``; see :mod:`chronicle.aliases`)."""
+    UNALIASED = "unaliased"
+    """A name that is no longer an alias (payload ``name``)."""
+
+
+#: Kinds of records about the archive rather than one event — defined sources
+#: (``@KEY``, :mod:`chronicle.sources`) and actor aliases (``~actors``,
+#: :mod:`chronicle.aliases`): they are in the hash chain but have no event projection.
+NO_EVENT_KINDS = frozenset({
+    Kind.SOURCE_ADDED, Kind.SOURCE_CORRECTED, Kind.SOURCE_WITHDRAWN, Kind.ALIASED, Kind.UNALIASED,
+})
 
 
 class Status(StrEnum):

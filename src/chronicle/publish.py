@@ -16,7 +16,8 @@ One run:
    ``If-Match: <etag>`` (never overwrite a change made meanwhile); same digest → nothing;
 3. each of this archive's resources no longer selected → ``DELETE`` with ``If-Match``.
 
-Retracted events are selected (the CLI asks for them) and written ``STATUS:CANCELLED``,
+Events whose dates iCalendar cannot hold (BC, after 9999, no start) are left out and
+counted, as ``export --format ics`` does. Retracted events are selected (the CLI asks for them) and written ``STATUS:CANCELLED``,
 so a retraction reaches every device that synced the event. A second run with nothing
 changed sends no PUT and no DELETE. A ``412 Precondition Failed`` becomes
 :class:`~chronicle.errors.Conflict`: someone changed the calendar between the read and
@@ -34,7 +35,7 @@ from urllib.parse import urljoin
 from chronicle.archive import Archive
 from chronicle.errors import ArchiveNotFound, Conflict, InvalidInput
 from chronicle.exporting import context
-from chronicle.formats.ical import UID_SUFFIX, check_policy, fold, resource_text
+from chronicle.formats.ical import UID_SUFFIX, check_policy, fold, ical_can_hold, resource_text
 from chronicle.query import EventQuery
 
 DIGEST = "X-CHRONICLE-DIGEST"
@@ -46,6 +47,10 @@ class PublishReport:
     updated: int
     removed: int
     unchanged: int
+    left_out: int = 0
+    """Selected events iCalendar cannot hold (BC, after 9999, no start:
+    :func:`chronicle.formats.ical.ical_can_hold`): not published, counted. A resource
+    the calendar held for one (its date was since revised to such a date) is removed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,9 +103,12 @@ def publish_caldav(
         calendar = client.calendar(url=base)  # type: ignore[no-untyped-call]
         held = _held(calendar, client, base, f"@{archive.name}{UID_SUFFIX}")
         ctx = context(archive, EventQuery())
-        created = updated = unchanged = 0
+        created = updated = unchanged = left_out = 0
         selected: set[str] = set()
         for event in archive.show(query):
+            if not ical_can_hold(event.span):
+                left_out += 1
+                continue
             uid = f"{event.id}@{archive.name}{UID_SUFFIX}"
             selected.add(uid)
             text = signed_resource(resource_text(event, ctx, policy))
@@ -121,7 +129,7 @@ def publish_caldav(
                 removed += 1
                 if not dry_run:
                     _delete(client, copy.url, copy.etag)
-        return PublishReport(created, updated, removed, unchanged)
+        return PublishReport(created, updated, removed, unchanged, left_out)
     except dav_error.AuthorizationError:
         raise InvalidInput("refused the credentials (set CHRONICLE_CALDAV_USER and CHRONICLE_CALDAV_PASSWORD)",
                            field="--caldav", value=url) from None

@@ -39,6 +39,11 @@ class EventQuery:
     """``timeline`` or ``relevance`` (best match first; needs ``search``)."""
     any_tags: tuple[str, ...] = ()
     """At least one of these tags (``--any-tag``); ``tags`` must all match."""
+    actor_names: tuple[tuple[str, ...], ...] = ()
+    """For each of ``actors``, every name it stands for — itself and the names of the
+    alias groups it matches (:meth:`chronicle.aliases.ActorAliases.expand`); an event
+    matches the filter when one of them names one of its actors. Empty: each filter is
+    just its own name. Filled in by the archive, never typed by a user."""
 
     @classmethod
     def parse(

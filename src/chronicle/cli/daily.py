@@ -8,15 +8,16 @@ from typing import Any
 
 import click
 
+from chronicle.aliases import name_key
 from chronicle.cli.read import build_query, filter_options
 from chronicle.cli.settings import Settings
 
 
-def _facet_command(facet: str, noun: str, example: str) -> click.Command:
+def _facet_command(facet: str, noun: str, example: str, extra: str = "") -> click.Command:
     @click.command(facet, help=(
         f"List the {noun} of the timeline's events, most used first, with how many events each.\n\n"
         f"Spellings that differ only in case or accents count as one. The filters of `show` "
-        f"narrow the events counted.\n\n\b\nExample:\n  {example}"
+        f"narrow the events counted.{' ' + extra if extra else ''}\n\n\b\nExample:\n  {example}"
     ))
     @filter_options
     @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
@@ -32,13 +33,19 @@ def _facet_command(facet: str, noun: str, example: str) -> click.Command:
         width = len(str(values[0].count)) if values else 1
         for value in values:
             extra = f"  <{value.url}>" if value.url and value.url != value.value else ""
+            if value.aliases:
+                extra += f"  (also: {'; '.join(value.aliases)})"
             click.echo(f"{value.count:>{width}}  {value.value}{extra}")
 
     return command
 
 
 tags = _facet_command("tags", "tags", "chronicle tags --since 2024")
-actors = _facet_command("actors", "actors (people and organisations)", "chronicle actors --tag antitrust --format json")
+actors = _facet_command(
+    "actors", "actors (people and organisations)", "chronicle actors --tag antitrust --format json",
+    extra="An actor with aliases (`chronicle alias`) is one line under its canonical name, counting "
+          "the events that name it by any of its names; json gives its aliases.",
+)
 places = _facet_command("places", "places", "chronicle places")
 sources = _facet_command("sources", "sources (by URL)", "chronicle sources --actor Mehta")
 
@@ -121,4 +128,61 @@ def edit(settings: Settings, /, event_id: str) -> None:
         click.echo(f"{wanted.id}: revision {wanted.revision} recorded")
 
 
-COMMANDS = [tags, actors, places, sources, duplicates, merge, edit]
+@click.command()
+@click.argument("name", metavar="NAME")
+@click.argument("canonical", metavar="CANONICAL", required=False)
+@click.option("--remove", is_flag=True, help="NAME is no longer an alias: it names an actor of its own again.")
+@click.option("--reason", required=True, help="Why (kept in the log with your name and the time).")
+@click.pass_obj
+def alias(settings: Settings, /, name: str, canonical: str | None, remove: bool, reason: str) -> None:
+    """Record that NAME is another name of the actor CANONICAL.
+
+    Events keep the names their sources used, and exports show them unchanged; but
+    `--actor` with any name of the actor matches all of them, and `chronicle actors`
+    counts them as one, under CANONICAL. Appended to the log (author, time, reason);
+    `--remove` appends the opposite. List them with `chronicle aliases`.
+
+    \b
+    Example:
+      chronicle alias "Judge Amit Mehta" "Amit Mehta" --reason "Same judge, with title"
+      chronicle alias "Mehta, Amit" "Amit Mehta" --reason "Surname first in court filings"
+      chronicle alias --remove "Mehta, Amit" --reason "Another Amit Mehta, a lawyer"
+    """
+    archive = settings.archive()
+    if remove:
+        if canonical is not None:
+            raise click.UsageError("--remove takes NAME only")
+        removed = archive.unalias_actor(name, reason=reason)
+        click.echo(f"{removed.name}: no longer an alias of {removed.canonical}")
+        return
+    if canonical is None:
+        raise click.UsageError("Missing argument 'CANONICAL' (the actor NAME is another name of).")
+    recorded = archive.alias_actor(name, canonical, reason=reason)
+    click.echo(f"{recorded.name}: alias of {recorded.canonical} recorded")
+
+
+@click.command()
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="json: an array of {name, canonical, author, recorded_at, reason, seq}.")
+@click.pass_obj
+def aliases(settings: Settings, /, fmt: str) -> None:
+    """List the actor aliases in force: each canonical name with its aliases, who
+    recorded each, when and why.
+
+    \b
+    Example:
+      chronicle aliases --format json
+    """
+    found = settings.archive().actor_aliases()
+    if fmt == "json":
+        click.echo(json.dumps([a.to_dict() for a in found.aliases.values()], ensure_ascii=False, indent=2))
+        return
+    for canonical, names in found.groups().items():
+        click.echo(canonical)
+        for name in names:
+            entry = found.aliases[name_key(name)]
+            why = f": {entry.reason}" if entry.reason else ""
+            click.echo(f"  = {entry.name}  (by {entry.author}, {entry.recorded_at[:10]}{why})")
+
+
+COMMANDS = [tags, actors, places, sources, duplicates, merge, edit, alias, aliases]

@@ -72,13 +72,15 @@ def publish(settings: Settings, /, caldav_url: str, imprecise: str, dry_run: boo
     """Publish the timeline (or part of it) to a CalDAV calendar, one resource per event.
 
     Only what changed is sent (conditional PUT with If-Match / If-None-Match); retracted
-    events are cancelled; events no longer selected are removed. Running it again with
+    events are cancelled; events no longer selected are removed. Events whose dates a
+    calendar cannot hold (BC, after 9999, no start) are left out and counted. Running it again with
     nothing changed changes nothing on the server.
 
     \b
     Example:
       CHRONICLE_CALDAV_USER=desk chronicle publish --caldav https://dav.example.org/desk/timeline/
     """
+    from chronicle.formats.ical import OUT_OF_RANGE_NOTE
     from chronicle.publish import publish_caldav
 
     user = os.environ.get("CHRONICLE_CALDAV_USER")
@@ -92,8 +94,9 @@ def publish(settings: Settings, /, caldav_url: str, imprecise: str, dry_run: boo
     report = publish_caldav(settings.archive(), caldav_url, query, user=user, password=password,
                             imprecise=imprecise, dry_run=dry_run)
     verb = "would be " if dry_run else ""
+    left_out = f", {report.left_out} left out ({OUT_OF_RANGE_NOTE})" if report.left_out else ""
     click.echo(f"{caldav_url}: {report.created} {verb}created, {report.updated} {verb}updated, "
-               f"{report.removed} {verb}removed, {report.unchanged} unchanged", err=True)
+               f"{report.removed} {verb}removed, {report.unchanged} unchanged{left_out}", err=True)
 
 
 def _asks() -> bool:

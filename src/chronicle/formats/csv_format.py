@@ -2,7 +2,8 @@
 
 Export (:func:`export_csv`): RFC 4180 quoting, UTF-8, a header row of :data:`COLUMNS`,
 LF line ends (``excel``: a byte-order mark and CRLF, which spreadsheet programs need to
-read UTF-8). Tags and actors are ``;``-separated (a JSON array when a value itself holds
+read UTF-8, and control characters other than tab, LF and CR shown as U+FFFD — plain CSV
+keeps them, for an exact round trip). Tags and actors are ``;``-separated (a JSON array when a value itself holds
 ``;``); sources are a JSON array in one cell and, with ``sources_file``, one row per event
 × source in a second, long-format CSV (:data:`SOURCE_COLUMNS`).
 
@@ -41,6 +42,7 @@ from chronicle.atomicfile import atomic_text
 from chronicle.dates import parse_span
 from chronicle.errors import InvalidInput
 from chronicle.formats import ExportContext, ExportStats
+from chronicle.formats.controls import ControlFree
 from chronicle.formats.mapping import (
     FieldMap,
     Row,
@@ -157,11 +159,14 @@ class _LineEnds:
 
 
 def _writer(out: TextIO | IO[str], excel: bool) -> Any:
-    # Control characters are kept: CSV round-trips every stored value exactly
-    # (tests/test_roundtrip_properties.py); the HTML page is where they are replaced.
+    # Control characters: plain CSV keeps them, so that it round-trips every stored value
+    # exactly (tests/test_roundtrip_properties.py); ``excel`` is for people, and there
+    # each one (but tab, LF, CR) becomes U+FFFD, as on the HTML page — LibreOffice drops a
+    # NUL without a trace and keeps ESC sequences (tests/test_csv_formula_safety.py).
     if excel:
-        out.write(BOM)
-        return csv.writer(out, lineterminator="\r\n")
+        shown = ControlFree(out)
+        shown.write(BOM)
+        return csv.writer(shown, lineterminator="\r\n")
     return csv.writer(_LineEnds(out), lineterminator="\r\n")
 
 

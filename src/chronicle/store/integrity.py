@@ -28,9 +28,8 @@ from typing import Any
 from sqlalchemy import and_, exists, select
 
 from chronicle.errors import ProjectionMismatch
-from chronicle.model import Event, Record
+from chronicle.model import NO_EVENT_KINDS, Event, Record
 from chronicle.projection import apply, event_from_doc
-from chronicle.sources import SOURCE_KINDS
 from chronicle.store.core import Store
 from chronicle.store.rows import record_from_row, version_row
 from chronicle.store.schema import log_table, versions_table
@@ -76,8 +75,8 @@ def check_projection(store: Store, *, progress: Callable[[int], None] | None = N
             pending: tuple[dict[str, Any], dict[str, Any]] | None = None  # (expected, stored)
             for row in rows:
                 record = record_from_row(row)
-                if record.kind in SOURCE_KINDS:
-                    # A defined source's records (``@KEY``) have no event projection.
+                if record.kind in NO_EVENT_KINDS:
+                    # A defined source's records (``@KEY``) and actor aliases have no event projection.
                     if row.v_event_id is not None:
                         raise ProjectionMismatch(
                             f"source {record.event_id}: record {record.seq} has a version row "

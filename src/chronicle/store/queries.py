@@ -83,8 +83,8 @@ def events_statement(query: EventQuery, *, candidates: int | None = None) -> Any
         if query.any_tags:
             stmt = stmt.where(or_(*(_v.tags_key.contains(SEP + fold_text(tag) + SEP, autoescape=True)
                                     for tag in query.any_tags)))
-        for actor in query.actors:
-            stmt = stmt.where(actor_matches(actor))
+        for group in query.actor_names or tuple((actor,) for actor in query.actors):
+            stmt = stmt.where(or_(*(actor_matches(name) for name in group)))
         if query.text:
             for word in fold_text(query.text).split():
                 stmt = stmt.where(_v.search.contains(word, autoescape=True))

@@ -15,9 +15,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from chronicle.dates import Span, bound_text
-from chronicle.model import Event, Kind, Record, fold_text
+from chronicle.model import NO_EVENT_KINDS, Event, Kind, Record, fold_text
 from chronicle.projection import event_to_doc
-from chronicle.sources import SOURCE_KINDS
 from chronicle.store.schema import SEP, WIDE_DAYS
 
 
@@ -74,7 +73,7 @@ def record_body_json(
 
 
 #: The ``kind`` values of sources' records (``@KEY``), which have no event projection.
-SOURCE_KIND_VALUES = frozenset(kind.value for kind in SOURCE_KINDS)
+NO_EVENT_KIND_VALUES = frozenset(kind.value for kind in NO_EVENT_KINDS)
 
 #: ``Kind(value)`` without the enum machinery, for reading a million log rows.
 _KINDS = {kind.value: kind for kind in Kind}

@@ -20,7 +20,7 @@ from chronicle.errors import TamperedLog
 from chronicle.model import GENESIS_HASH, Kind
 from chronicle.projection import apply, event_from_doc, event_to_doc
 from chronicle.store import dialects
-from chronicle.store.rows import SOURCE_KIND_VALUES, Head, record_body_json, record_from_row
+from chronicle.store.rows import NO_EVENT_KIND_VALUES, Head, record_body_json, record_from_row
 from chronicle.store.schema import log_table, versions_table
 from chronicle.store.writer import check_link
 
@@ -151,7 +151,7 @@ def _check_rows(rows: Iterable[Any], check: RangeCheck, progress: Callable[[int]
         last_at = row.recorded_at
         expected_prev = row.hash
         check.last_seq, check.last_hash, check.last_at = seq, row.hash, row.recorded_at
-        if row.kind in SOURCE_KIND_VALUES:
+        if row.kind in NO_EVENT_KIND_VALUES:
             check.source_records += 1
         else:
             _verify_projection(row)

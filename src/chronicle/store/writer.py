@@ -21,9 +21,8 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from chronicle import fulltext
 from chronicle.errors import Conflict, TamperedLog
-from chronicle.model import GENESIS_HASH, PAYLOAD_VERSION, Draft, Event, EventFields, Kind, Record, chain_hash
+from chronicle.model import GENESIS_HASH, NO_EVENT_KINDS, PAYLOAD_VERSION, Draft, Event, EventFields, Kind, Record, chain_hash
 from chronicle.projection import PROJECTION_VERSION, apply, event_from_doc
-from chronicle.sources import SOURCE_KINDS
 from chronicle.store import dialects
 from chronicle.store.hints import likely
 from chronicle.store.rows import (
@@ -313,8 +312,8 @@ class BatchWriter:
     def _project(self, record: Record, fields: EventFields | None = None) -> None:
         if self.first_seq is None:
             self.first_seq = record.seq
-        if record.kind in SOURCE_KINDS:
-            # A source's records (``@KEY``) have no event projection (chronicle.sources).
+        if record.kind in NO_EVENT_KINDS:
+            # A source's records (``@KEY``) and actor aliases (``~actors``) have no event projection.
             self.count += 1
             return
         # A new event may only clash with one recorded earlier in this batch; the unique

@@ -1,13 +1,19 @@
 """Bringing events in from files: idempotent, all-or-nothing, provenance on every record.
 
 A format reader (:mod:`chronicle.formats`) turns a file into :class:`Incoming` items —
-an event as the file describes it, possibly with later revisions. :func:`import_items`
-decides, against the archive's state inside the write transaction, what that means:
+an event as the file describes it, possibly with later revisions.
+:func:`~chronicle.reconciling.import_items` decides, against the archive's state inside
+the write transaction, what that means:
 
 - an event the archive does not have: record it (and its revisions);
 - one it has, unchanged: nothing (so importing the same file twice adds nothing);
 - one it has, changed in the file: one ``revised`` record with the changed fields and
   one ``sourced`` record per new source.
+
+This module is the entry for a whole file (:func:`import_file`: the format, the
+provenance origin with the file's SHA-256, a log backup's replay, the report);
+:mod:`chronicle.reconciling` decides what each item means and
+:mod:`chronicle.import_report` says what was done.
 """
 
 from __future__ import annotations
@@ -15,33 +21,29 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
+from dataclasses import replace
 from datetime import datetime
-from itertools import islice
 from pathlib import Path
 from typing import Any, Protocol
 
-from chronicle.claiming import claim_drafts, plan_import_claims
-from chronicle.errors import ChronicleError, InvalidInput
+from chronicle.errors import InvalidInput
 from chronicle.formats import import_format, importer, log_reader
+from chronicle.import_report import DUPLICATE_POLICIES, Duplicate, DuplicateKeys, ImportReport, Older
 from chronicle.incoming import FileVersion, ImportItems, Incoming, Revision, reject_unknown_keys
-from chronicle.model import Draft, Event, Kind, Provenance, Record, check_author, check_id
-from chronicle.projection import apply
+from chronicle.model import Record
+from chronicle.reconciling import ItemsTarget, chunked, import_items
 from chronicle.store import AppendResult, Head
 
 __all__ = [
     "DUPLICATE_POLICIES", "Duplicate", "DuplicateKeys", "FileVersion", "ImportReport", "ImportTarget", "Incoming", "Older",
-    "Revision", "import_file", "import_items", "reject_unknown_keys",
+    "Revision", "chunked", "file_options", "import_file", "import_items", "reject_unknown_keys",
 ]
 
 
-class ImportTarget(Protocol):
+class ImportTarget(ItemsTarget, Protocol):
     """What an import needs of an archive; :class:`chronicle.archive.Archive` is one
     (this module is below the archive service, so it names no class of it)."""
-
-    @property
-    def author(self) -> str: ...
 
     def head(self) -> Head: ...
 
@@ -49,95 +51,7 @@ class ImportTarget(Protocol):
 
     def log(self, *, after: int = 0, limit: int | None = None) -> Iterator[Record]: ...
 
-    def append_planned(
-        self,
-        chunks: Iterable[Sequence[Incoming]],
-        plan: Callable[[Sequence[Incoming], dict[str, Event]], Iterable[Draft]],
-        *,
-        key: Callable[[Incoming], str],
-        now: Callable[[], datetime] | None = None,
-        progress: Callable[[int], None] | None = None,
-    ) -> AppendResult: ...
-
     def append_records(self, records: Iterable[Record]) -> AppendResult: ...
-
-
-DUPLICATE_POLICIES = ("error", "first", "last")
-"""``--duplicates``: a key repeated inside one file refuses the import, or keeps its
-first or its last occurrence (the others are named in the report)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Duplicate:
-    """An item whose key an earlier (or, with ``last``, a later) item of the same file has."""
-
-    event_id: str
-    where: str
-    """The item set aside (``row 7``, or a calendar's ``FILE: VEVENT 3 (UID …)``)."""
-    other: str
-    """The occurrence it repeats: the one imported (``first``/``last``), or the first (``error``)."""
-    kept: str
-    """Which occurrence was imported: ``first``, ``last``, or ``none`` (``error``)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Older:
-    """An event left as it is because the file's copy is older than the archive's."""
-
-    event_id: str
-    where: str
-    reason: str
-    forced: bool = False
-    """``--force``: recorded anyway."""
-
-
-@dataclass(frozen=True, slots=True)
-class ImportReport:
-    """What an import did with every item of the file, each count with its reason."""
-
-    path: str
-    items: int
-    """Items that are events (before duplicates and older copies are set aside)."""
-    records: int
-    new_events: int
-    changed_events: int
-    unchanged: int
-    rejected: int = 0
-    """Bad rows left out (``--skip-invalid``)."""
-    skipped: int = 0
-    """Rows that are deliberately not events (e.g. a TimelineJS title slide)."""
-    skip_reasons: tuple[tuple[str, int], ...] = ()
-    notes: tuple[tuple[str, int], ...] = ()
-    """What was read differently from how the file says it, and how often."""
-    duplicates: tuple[Duplicate, ...] = ()
-    older: tuple[Older, ...] = ()
-    rejects_path: str | None = None
-    log_backup: bool = False
-    """A JSONL log backup: ``records`` are the records that continued the archive's log
-    (those it already holds are not appended again, so an older backup appends none)."""
-    disputes: int = 0
-    """Values that contradicted the archive's and became competing claims."""
-
-    @property
-    def read(self) -> int:
-        """Every item of the file: events, skipped and rejected ones."""
-        return self.items + self.skipped + self.rejected
-
-    def to_dict(self) -> dict[str, Any]:
-        """The report for scripts (``chronicle import --summary json``)."""
-        return {
-            "file": self.path, "read": self.read, "events": self.items, "new": self.new_events,
-            "changed": self.changed_events, "unchanged": self.unchanged,
-            "older": [{"id": o.event_id, "where": o.where, "reason": o.reason, "forced": o.forced}
-                      for o in self.older],
-            "duplicates": [{"id": d.event_id, "where": d.where, "other": d.other, "kept": d.kept}
-                           for d in self.duplicates],
-            "skipped": self.skipped,
-            "skip_reasons": [{"reason": r, "count": n} for r, n in self.skip_reasons],
-            "rejected": self.rejected, "rejects_file": self.rejects_path,
-            "notes": [{"note": r, "count": n} for r, n in self.notes],
-            "disputes": self.disputes, "records": self.records, "log_backup": self.log_backup,
-        }
 
 
 def file_origin(path: Path | str, digest: str) -> str:
@@ -152,221 +66,6 @@ def sha256_file(path: Path) -> str:
             digest.update(block)
     return digest.hexdigest()
 
-
-def chunked(items: Iterable[Incoming], size: int) -> Iterator[list[Incoming]]:
-    iterator = iter(items)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
-
-
-def import_items(
-    archive: ImportTarget,
-    items: Iterable[Incoming],
-    *,
-    origin: str,
-    path: str,
-    chunk_size: int = 1000,
-    progress: Callable[[int], None] | None = None,
-    now: Callable[[], datetime] | None = None,
-    duplicates: str = "error",
-    force: bool = False,
-) -> ImportReport:
-    """Append what ``items`` mean for the archive, all or nothing.
-
-    A key repeated inside ``items`` is a duplicate, never a revision: ``duplicates``
-    says whether that refuses the import (``error``, naming every repeat), or which
-    occurrence is imported (``first``, ``last``; ``last`` reads ``items`` twice, so they
-    must be re-iterable, as every :class:`ImportItems` is). An item whose file says it
-    is older than the archive's state (:class:`FileVersion`) is left out and reported,
-    unless ``force``. ``now`` is the clock for the records' times (tests pin it for
-    byte-identical exports).
-    """
-    if duplicates not in DUPLICATE_POLICIES:
-        raise InvalidInput("is not a duplicates policy", field="--duplicates", value=duplicates,
-                           accepted=", ".join(DUPLICATE_POLICIES))
-    counts = {"items": 0, "new": 0, "changed": 0, "unchanged": 0, "disputes": 0}
-    found: list[Duplicate] = []
-    older: list[Older] = []
-    # Where each key first appeared (``last``: last appears): a row number, which is
-    # small, or the item's own locator.
-    first_at: dict[str, int | str] = {}
-    last_index: dict[str, int] = {}
-    last_where: dict[str, int | str] = {}
-    unit = "row"
-    if duplicates == "last":
-        for index, item in enumerate(items):
-            last_index[item.event_id] = index
-            last_where[item.event_id], unit = _place(item)
-
-    def is_repeat(index: int, item: Incoming) -> bool:
-        """Whether ``item`` is set aside as a duplicate (and note it if so)."""
-        nonlocal unit
-        here, unit = _place(item)
-        if duplicates == "last":
-            keep = last_index.get(item.event_id, index)
-            if keep == index:
-                return False
-            found.append(Duplicate(item.event_id, _locator(here, unit),
-                                   _locator(last_where[item.event_id], unit), "last"))
-            return True
-        first = first_at.get(item.event_id)
-        if first is None:
-            first_at[item.event_id] = here
-            return False
-        found.append(Duplicate(item.event_id, _locator(here, unit), _locator(first, unit),
-                               "first" if duplicates == "first" else "none"))
-        return True
-
-    def plan(chunk: Sequence[Incoming], existing: dict[str, Event]) -> Iterator[Draft]:
-        states = dict(existing)
-        # Drafts of this chunk not yet folded into ``states``. The store folds (and so
-        # checks) every draft as it appends it; the preview here is only needed when a
-        # later item of the same chunk names the same event, so it is computed then.
-        unfolded: dict[str, list[Draft]] = {}
-
-        def state_of(event_id: str) -> Event | None:
-            state = states.get(event_id)
-            for draft in unfolded.pop(event_id, ()):
-                state = _preview(state, draft)
-            if state is not None:
-                states[event_id] = state
-            return state
-
-        for item in chunk:
-            index = counts["items"]
-            counts["items"] += 1
-            if is_repeat(index, item):
-                continue
-            current = state_of(item.event_id)
-            try:
-                drafts = list(_plan_item(item, current, archive.author, origin, counts))
-            except ChronicleError as error:
-                raise error.located(item.where) from None
-            if drafts and current is not None and item.version is not None:
-                why = item.version.older_than(current.revision)
-                if why is not None:
-                    older.append(Older(item.event_id, item.where, why, forced=force))
-                    if not force:
-                        continue
-            if not drafts:
-                counts["unchanged"] += 1
-            elif drafts[0].kind is Kind.RECORDED:
-                counts["new"] += 1
-            else:
-                counts["changed"] += 1
-            if drafts:
-                unfolded.setdefault(item.event_id, []).extend(drafts)
-            yield from drafts
-
-    def chunks() -> Iterator[list[Incoming]]:
-        yield from chunked(items, chunk_size)
-        # Still inside the write transaction: raising here writes nothing.
-        if duplicates == "error" and found:
-            raise DuplicateKeys(found)
-
-    result: AppendResult = archive.append_planned(
-        chunks(), plan, key=lambda item: item.event_id, progress=progress, now=now,
-    )
-    return ImportReport(
-        path=path, items=counts["items"], records=result.count, new_events=counts["new"],
-        changed_events=counts["changed"], unchanged=counts["unchanged"],
-        duplicates=tuple(found), older=tuple(older), disputes=counts["disputes"],
-    )
-
-
-class DuplicateKeys(InvalidInput):
-    """The same key more than once in one file, with ``--duplicates error``."""
-
-    def __init__(self, found: Sequence[Duplicate]) -> None:
-        shown = "; ".join(f"{d.where} repeats {d.other} (id {d.event_id})" for d in found[:5])
-        more = f"; and {len(found) - 5} more" if len(found) > 5 else ""
-        super().__init__(
-            f"{len(found)} item{'s repeat' if len(found) > 1 else ' repeats'} a key already in this file: "
-            f"{shown}{more}; nothing was imported",
-            field="--duplicates", accepted="--duplicates first or --duplicates last to keep one of each",
-        )
-        self.duplicates = tuple(found)
-
-
-def _locator(where: int | str, unit: str = "row") -> str:
-    return f"{unit} {where}" if isinstance(where, int) else where
-
-
-def _place(item: Incoming) -> tuple[int | str, str]:
-    """Where ``item`` is, kept small (a number) for the duplicate check, and what its
-    file calls one (``row``, or ``item`` for JSON); else its own locator."""
-    if item.row is None:
-        return item.where, ""
-    return item.row, "item" if item.where.endswith(f"item {item.row}") else "row"
-
-
-def _plan_item(item: Incoming, current: Event | None, default_author: str, origin: str,
-               counts: dict[str, int] | None = None) -> Iterator[Draft]:
-    check_id(item.event_id, field="id")
-    author = check_author(item.author, field="author") if item.author else default_author
-    if item.row is not None:
-        origin = f"{origin} row {item.row}"
-    if current is None:
-        yield Draft(item.event_id, Kind.RECORDED, item.fields.payload(), Provenance(author, origin), item.fields)
-        for revision in item.revisions:
-            yield from _revision_drafts(item.event_id, revision, author, origin)
-        if item.claims:
-            state = _preview(None, Draft(item.event_id, Kind.RECORDED, item.fields.payload(), Provenance(author, origin)))
-            assert state is not None
-            for claim in item.claims:
-                drafts = claim_drafts(state, claim, Provenance(author, origin), with_base=False)
-                for draft in drafts:
-                    state = _preview(state, draft) or state
-                yield from drafts
-        return
-    # The archive has this event: bring it to what the file now says, recording only
-    # what differs. A file that never changed yields nothing.
-    desired = item.fields
-    sources = list(desired.sources)
-    for revision in item.revisions:
-        desired = desired.with_changes(revision.changes)
-        sources.extend(s for s in revision.sources if s not in sources)
-    # Values that contradict the archive's become competing claims, not revisions; a
-    # field that has claims changes only by claims.
-    found = plan_import_claims(current, desired, item.claims, sources, Provenance(author, origin))
-    if found.handled:
-        desired = replace(
-            desired,
-            span=current.span if "date" in found.handled else desired.span,
-            title=current.title if "title" in found.handled else desired.title,
-            place=current.place if "place" in found.handled else desired.place,
-            actors=current.actors if "actors" in found.handled else desired.actors,
-        )
-    if counts is not None:
-        counts["disputes"] += found.disputes
-    changes = desired.changes_from(current.fields)
-    if changes:
-        yield Draft(item.event_id, Kind.REVISED, changes,
-                    Provenance(author, origin, f"re-imported: the file changed {', '.join(sorted(changes))}"), desired)
-    for source in sources:
-        if source not in current.sources:
-            yield Draft(item.event_id, Kind.SOURCED, {"source": source.to_dict()},
-                        Provenance(author, origin, "re-imported: the file cites a new source"))
-    yield from found.drafts
-
-
-def _revision_drafts(event_id: str, revision: Revision, author: str, origin: str) -> Iterator[Draft]:
-    prov = Provenance(check_author(revision.author, field="author") if revision.author else author,
-                      origin, revision.reason)
-    for source in revision.sources:
-        yield Draft(event_id, Kind.SOURCED, {"source": source.to_dict()}, prov)
-    if revision.changes:
-        yield Draft(event_id, Kind.REVISED, dict(revision.changes), prov)
-
-
-def _preview(state: Event | None, draft: Draft) -> Event | None:
-    """The state after ``draft``, so later items in the same chunk compare against it."""
-    record = Record(
-        seq=0, event_id=draft.event_id, kind=draft.kind, payload=draft.payload,
-        author=draft.provenance.author, recorded_at="", origin=draft.provenance.origin,
-        reason=draft.provenance.reason, prev_hash="", hash="",
-    )
-    return apply(state, record)
 
 
 def file_options(

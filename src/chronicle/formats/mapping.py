@@ -11,7 +11,7 @@ Rules every converter follows:
   the precision is what the cell says, never invented;
 - a cell holding several tags, actors or sources separates them with ``;``;
 - a row with no source is recorded as *unsourced*; its provenance still names the file
-  and the row (see :func:`chronicle.importing.import_items`);
+  and the row (see :func:`chronicle.reconciling.import_items`);
 - identity comes from a stated id column, else from a stable content key (the title and
   date as written), so re-importing a corrected file revises the changed rows only.
 

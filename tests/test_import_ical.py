@@ -151,3 +151,77 @@ def test_recurrence_options_are_refused_where_they_mean_nothing(empty: Archive, 
     with pytest.raises(InvalidInput, match="applies to iCalendar files only"):
         import_file(empty, sheet, options={"recurrences": "expand", "window": window})
     assert empty.count() == 0
+
+
+def _foreign_copy(sequence: int | None, modified: str, title: str) -> str:
+    """One event of someone else's calendar, as a given copy (SEQUENCE, LAST-MODIFIED) says it."""
+    sequence_line = f"SEQUENCE:{sequence}\r\n" if sequence is not None else ""
+    return ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//versions//EN\r\nBEGIN:VEVENT\r\n"
+            "UID:hearing@courts.example.org\r\nDTSTAMP:20240601T000000Z\r\n"
+            f"{sequence_line}LAST-MODIFIED:{modified}\r\nDTSTART;VALUE=DATE:20240610\r\n"
+            f"SUMMARY:{title}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+
+
+def _write_copy(tmp_path: Path, name: str, sequence: int | None, modified: str, title: str) -> Path:
+    path = tmp_path / name
+    path.write_text(_foreign_copy(sequence, modified, title), encoding="utf-8")
+    return path
+
+
+def test_an_older_copy_of_a_foreign_calendar_does_not_take_an_event_back(
+    empty: Archive, tmp_path: Path, runner: CliRunner,
+) -> None:
+    first = _write_copy(tmp_path, "v1.ics", 1, "20240601T100000Z", "Hearing (first notice)")
+    second = _write_copy(tmp_path, "v2.ics", 2, "20240605T100000Z", "Hearing moved to courtroom 4")
+    import_file(empty, first)
+    report = import_file(empty, second)
+    assert (report.changed_events, report.older) == (1, ())
+    (event,) = empty.show()
+    assert event.title == "Hearing moved to courtroom 4"
+    assert event.history[-1].reason == ("re-imported: the file changed title; "
+                                        "calendar copy SEQUENCE 2, LAST-MODIFIED 2024-06-05T10:00:00Z")
+    head = empty.head()
+    result = runner.invoke(main, ["--db", empty.store.url, "import", str(first)])
+    assert result.exit_code == 0, result.output
+    assert empty.head() == head and empty.get(event.id).title == "Hearing moved to courtroom 4"
+    lines = result.stderr.splitlines()
+    assert "; 1 older than the archive (not imported)" in lines[0]
+    assert any("the file's copy is SEQUENCE 1, LAST-MODIFIED 2024-06-01T10:00:00Z, the archive holds "
+               "SEQUENCE 2, LAST-MODIFIED 2024-06-05T10:00:00Z; left as the archive has it (--force records it)"
+               in line for line in lines), lines
+    # An unchanged copy adds nothing, as always.
+    assert import_file(empty, second).records == 0 and empty.head() == head
+    forced = runner.invoke(main, ["--db", empty.store.url, "import", str(first), "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert empty.get(event.id).title == "Hearing (first notice)"
+    assert "recorded anyway (--force)" in forced.stderr
+
+
+def test_last_modified_orders_copies_of_the_same_sequence(empty: Archive, tmp_path: Path) -> None:
+    newer = _write_copy(tmp_path, "newer.ics", 3, "20240605T100000Z", "Hearing at 10:00")
+    older = _write_copy(tmp_path, "older.ics", 3, "20240604T090000Z", "Hearing at 9:00")
+    later_sequence = _write_copy(tmp_path, "s4.ics", 4, "20240603T000000Z", "Hearing postponed")
+    import_file(empty, newer)
+    skipped = import_file(empty, older)
+    assert [o.reason for o in skipped.older] == [
+        "the file's copy is SEQUENCE 3, LAST-MODIFIED 2024-06-04T09:00:00Z, the archive holds "
+        "SEQUENCE 3, LAST-MODIFIED 2024-06-05T10:00:00Z"]
+    # SEQUENCE decides first: a higher one is newer whatever its LAST-MODIFIED says.
+    moved = import_file(empty, later_sequence)
+    assert (moved.changed_events, moved.older) == (1, ())
+    assert next(iter(empty.show())).title == "Hearing postponed"
+
+
+def test_a_first_version_is_recorded_as_before(empty: Archive, tmp_path: Path) -> None:
+    """SEQUENCE 0 (a calendar's first version) writes the records it always wrote; a
+    later copy is then newer, and an S0 copy after it older."""
+    original = _write_copy(tmp_path, "s0.ics", 0, "20240601T100000Z", "Hearing")
+    missing = _write_copy(tmp_path, "none.ics", None, "20240601T100000Z", "Hearing (no sequence)")
+    changed = _write_copy(tmp_path, "s1.ics", 1, "20240602T100000Z", "Hearing (changed)")
+    import_file(empty, original)
+    assert [r.reason for r in empty.log()][-1] is None
+    assert import_file(empty, changed).changed_events == 1
+    event_id = next(iter(empty.show())).id
+    assert [o.event_id for o in import_file(empty, original).older] == [event_id]
+    # No SEQUENCE at all is SEQUENCE 0 (RFC 5545's default): older than the noted copy too.
+    assert len(import_file(empty, missing).older) == 1

@@ -45,6 +45,10 @@ title_text = awkward_text.filter(lambda t: bool(t.split()))
 
 @st.composite
 def edtf_date(draw: st.DrawFn) -> str:
+    if draw(st.integers(0, 7)) == 0:
+        # Level 2 qualified parts, and thirds of decades and centuries (EDTF ranges).
+        return draw(st.sampled_from(["2004-06~-11", "?2004-06-~11", "2004?-~06", "%1999-~12", "[1990..1993]",
+                                     "[1867..1899]", "early 1990s", "late 19th century", "12 Feb 2000 (day uncertain)"]))
     year = draw(st.integers(1, 9999))
     text = f"{year:04d}"
     depth = draw(st.sampled_from(["year", "month", "day", "minute", "second"]))

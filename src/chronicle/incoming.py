@@ -9,14 +9,15 @@ archive. Formats import this module and the model, never the service modules.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
 from chronicle.claims import Claim
 from chronicle.errors import InvalidInput
-from chronicle.model import EventFields, Source
+from chronicle.model import Draft, Event, EventFields, Source
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,21 +36,69 @@ class FileVersion:
     """How new the file says its copy of an event is, in terms the archive can compare.
 
     A re-import that would take an event back to an older copy (an old export imported
-    after the event was corrected) is refused per event unless forced. Only chronicle's
-    own files give a measure the archive can check: the number of records the copy
-    reflects. (A foreign calendar's ``LAST-MODIFIED`` or ``SEQUENCE`` is not comparable
-    with anything the archive keeps: its records' times are when they were imported.)
+    after the event was corrected) is refused per event unless forced. chronicle's own
+    files give the number of records the copy reflects (:attr:`revision`). A foreign
+    calendar gives its own ``SEQUENCE`` and ``LAST-MODIFIED``, which mean nothing to the
+    archive's records; so each record an import writes from a changed copy (``SEQUENCE``
+    1 or more: RFC 5545 raises it with every significant change) says which copy it was,
+    in its reason (:meth:`noted`: "calendar copy SEQUENCE 3, LAST-MODIFIED …"), and the
+    next import compares with the latest copy the event's history names. A calendar's
+    first version of an event (``SEQUENCE`` 0, nothing is older by sequence) is recorded
+    exactly as before — the golden logs pin those records byte for byte — so two
+    ``SEQUENCE`` 0 copies are not ordered by ``LAST-MODIFIED`` unless one is noted.
     """
 
-    revision: int
+    revision: int | None = None
     """How many records the copy reflects, comparable with :attr:`Event.revision`
     (chronicle's JSON ``revision``, its CSV ``revision_count``; chronicle's own iCalendar ``SEQUENCE`` + 1)."""
+    sequence: int | None = None
+    """A foreign calendar's ``SEQUENCE`` (0 when it gives only ``LAST-MODIFIED``)."""
+    last_modified: str | None = None
+    """A foreign calendar's ``LAST-MODIFIED``, ISO 8601 UTC with ``Z``."""
 
-    def older_than(self, revision: int) -> str | None:
+    def older_than(self, current: Event) -> str | None:
         """Why the file's copy is older than the archive's state (``None``: it is not)."""
-        if self.revision < revision:
-            return f"the file's copy is revision {self.revision}, the archive holds revision {revision}"
+        if self.revision is not None:
+            if self.revision < current.revision:
+                return f"the file's copy is revision {self.revision}, the archive holds revision {current.revision}"
+            return None
+        held = _held_copy(current)
+        if held is None or self.sequence is None:
+            return None
+        sequence, modified = held
+        if self.sequence < sequence or (
+            self.sequence == sequence and self.last_modified and modified and self.last_modified < modified
+        ):
+            return f"the file's copy is {self._words()}, the archive holds {_copy_words(sequence, modified)}"
         return None
+
+    def noted(self, drafts: list[Draft]) -> list[Draft]:
+        """``drafts`` with a foreign copy's version said in each reason (unchanged for chronicle's own files)."""
+        if not self.sequence:
+            return drafts
+        note = f"{_COPY} {self._words()}"
+        return [replace(d, provenance=replace(d.provenance, reason=f"{d.provenance.reason}; {note}"
+                                              if d.provenance.reason else note)) for d in drafts]
+
+    def _words(self) -> str:
+        return _copy_words(self.sequence or 0, self.last_modified)
+
+
+_COPY = "calendar copy"
+_HELD = re.compile(r"calendar copy SEQUENCE (?P<sequence>[0-9]+)(?:, LAST-MODIFIED (?P<modified>[0-9TZ:.-]+))?")
+
+
+def _copy_words(sequence: int, modified: str | None) -> str:
+    return f"SEQUENCE {sequence}" + (f", LAST-MODIFIED {modified}" if modified else "")
+
+
+def _held_copy(current: Event) -> tuple[int, str | None] | None:
+    """The calendar copy the archive's latest import of ``current`` came from, if any."""
+    for entry in reversed(current.history):
+        found = _HELD.search(entry.reason or "")
+        if found is not None:
+            return int(found.group("sequence")), found.group("modified")
+    return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -135,7 +135,7 @@ def import_items(
             except ChronicleError as error:
                 raise error.located(item.where) from None
             if drafts and current is not None and item.version is not None:
-                why = item.version.older_than(current.revision)
+                why = item.version.older_than(current)
                 if why is not None:
                     older.append(Older(item.event_id, item.where, why, forced=force))
                     if not force:
@@ -146,6 +146,8 @@ def import_items(
                 counts["new"] += 1
             else:
                 counts["changed"] += 1
+            if drafts and item.version is not None:
+                drafts = item.version.noted(drafts)
             if drafts:
                 unfolded.setdefault(item.event_id, []).extend(drafts)
             yield from drafts

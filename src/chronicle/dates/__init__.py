@@ -25,6 +25,8 @@ You write                              Stored as (EDTF)            Means (earlie
 ``201X``, ``20XX``, ``2XXX``           same                        2010–2019, 2000–2099, 2000–2999
 ``2024-XX``, ``2024-02-XX``            same                        some month of 2024, some day of Feb 2024
 ``2024~``, ``2025?``, ``2024%``        same                        approximate, uncertain, both
+``2004-06~-11``, ``?2004-06-~11``      same                        qualified parts (level 2): left of a part
+                                                                   it alone, right of it it and those before
 ``2024/2025``, ``2024-03/..``          same                        interval; ``..`` open (ongoing) end
 ``../2020``, ``/2024``, ``2020/``      same                        open start; unknown start; unknown end
 ``[2023-10, 2023-11-23]``              same                        one of these (``[a..b]``, ``[..b]``, ``[a..]``)
@@ -36,7 +38,10 @@ You write                              Stored as (EDTF)            Means (earlie
 ``Spring 2024``                        ``2024-21``                 Mar–May 2024 (summer, autumn/fall alike)
 ``Winter 2024–25``                     ``2024-24``                 Dec 2024–Feb 2025 (``winter 2024`` alone is refused)
 ``early/mid/late 2024``                ``[2024-01..2024-04]`` …    Jan–Apr, May–Aug, Sep–Dec
-``the 2020s``, ``1990s``               ``202X``, ``199X``          the decade (``1900s`` is refused: say which)
+``early 1990s``, ``mid-1990s``         ``[1990..1993]`` …          years 0–3, 4–6, 7–9 of the decade
+``late 19th century``                  ``[1867..1899]`` …          years 00–33, 34–66, 67–99 of the century
+``11 Jun 2004 (day uncertain)``        ``2004-06-?11``             a part qualified in words
+``the 2020s``, ``1990s``               ``202X``, ``199X``          the decade (``1900s``, ``90s`` refused: say which)
 ``19th century``, ``5th century BC``   ``18XX``, ``-04XX``         1800–1899, 500–401 BC
 ``before 2020``, ``by 2020``           ``[..2019]``, ``[..2020]``  up to the end of 2019 / 2020
 ``after 2020``, ``2020 or later``      ``[2021..]``, ``[2020..]``  from 2021 / 2020 on

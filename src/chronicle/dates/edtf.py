@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 
 from chronicle.dates.instant import _MONTHS, MAX_YEAR_DIGITS, _month_length, _year_words
-from chronicle.dates.value import HistDate, _one_of
+from chronicle.dates.qualifiers import read_components
+from chronicle.dates.value import HistDate, _one_of, qualified
 from chronicle.errors import BadDate
 
 ACCEPTED = (
@@ -35,6 +36,14 @@ _EDTF = re.compile(
       )?
     )?
     (?P<qual>[~?%])?$""",
+    re.VERBOSE,
+)
+#: EDTF level 2: a qualifier left of a component (it alone) or right of it (it and those before).
+_PARTIAL = re.compile(
+    r"""^(?P<yp>[~?%])?(?P<year>-?[0-9]{4})(?P<ys>[~?%])?
+    (?:-(?P<mp>[~?%])?(?P<month>[0-9]{2})(?P<ms>[~?%])?
+      (?:-(?P<dp>[~?%])?(?P<day>[0-9]{2})(?P<ds>[~?%])?)?
+    )?$""",
     re.VERBOSE,
 )
 _SET = re.compile(r"^\[(?P<body>[^\[\]]*)\]$")
@@ -74,6 +83,9 @@ def _from_edtf(match: re.Match[str], raw: str, field: str) -> HistDate:
         if day_text not in (None, "XX"):
             raise BadDate("a day of an unspecified month is not accepted", field=field, value=raw,
                           accepted="2024-XX, 2024-XX-XX, 2024-02-XX")
+        if hour_text is not None:
+            raise BadDate("a time of day needs a known day", field=field, value=raw,
+                          accepted="2024-XX-XX, or a day with its time: 2024-02-09T10:00")
         return HistDate(year, approximate=approximate, uncertain=uncertain,
                         unspecified_month=True, unspecified_day=day_text == "XX")
     month = int(month_text)
@@ -87,6 +99,9 @@ def _from_edtf(match: re.Match[str], raw: str, field: str) -> HistDate:
     if day_text is None:
         return HistDate(year, month, approximate=approximate, uncertain=uncertain)
     if day_text == "XX":
+        if hour_text is not None:
+            raise BadDate("a time of day needs a known day", field=field, value=raw,
+                          accepted="2024-02-XX, or a day with its time: 2024-02-09T10:00")
         return HistDate(year, month, approximate=approximate, uncertain=uncertain, unspecified_day=True)
     day = int(day_text)
     last = _month_length(year, month)
@@ -108,6 +123,34 @@ def _from_edtf(match: re.Match[str], raw: str, field: str) -> HistDate:
                       accepted="a day without a time for other years")
     return HistDate(year, month, day, hour, minute, second, offset, approximate=approximate,
                     uncertain=uncertain, microsecond=microsecond)
+
+
+def edtf_date(text: str, raw: str, field: str) -> HistDate | None:
+    """``text`` read as one EDTF date (levels 0–2, not a set); None when it is not EDTF."""
+    match = _EDTF.match(text)
+    if match is not None:
+        return _from_edtf(match, raw, field)
+    partial = _PARTIAL.match(text)
+    if partial is not None:
+        return _from_partial(partial, raw, field)
+    return None
+
+
+def _from_partial(match: re.Match[str], raw: str, field: str) -> HistDate:
+    """``2004-06~-11``, ``?2004-06-~11``: qualified components (EDTF level 2)."""
+    year, month, day = match["year"], match["month"], match["day"]
+    plain_text = year + (f"-{month}" if month else "") + (f"-{day}" if day else "")
+    plain_match = _EDTF.match(plain_text)
+    if plain_match is None:
+        raise BadDate("is not a valid date", field=field, value=raw, accepted=ACCEPTED)
+    plain = _from_edtf(plain_match, raw, field)
+    if plain.season is not None:
+        raise BadDate("a season is qualified as a whole", field=field, value=raw,
+                      accepted="2024-21~ (approximate), 2024-21? (uncertain)")
+    count = 1 + (month is not None) + (day is not None)
+    prefixes = (match["yp"], match["mp"], match["dp"])[:count]
+    suffixes = (match["ys"], match["ms"], match["ds"])[:count]
+    return qualified(plain, read_components(prefixes, suffixes))
 
 
 def _from_set(text: str, raw: str, field: str) -> HistDate:
@@ -139,10 +182,10 @@ def _from_set(text: str, raw: str, field: str) -> HistDate:
 
 
 def _edtf_only(text: str, raw: str, field: str) -> HistDate:
-    match = _EDTF.match(text.strip())
-    if not match:
+    found = edtf_date(text.strip(), raw, field)
+    if found is None:
         raise BadDate("is not a valid set", field=field, value=raw, accepted="EDTF dates inside [ ]")
-    return _from_edtf(match, raw, field)
+    return found
 
 
 def _parse_offset(tz: str, raw: str, field: str) -> int:

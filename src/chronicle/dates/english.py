@@ -12,10 +12,19 @@ import re
 from dataclasses import replace
 from datetime import datetime
 
-from chronicle.dates.edtf import _EDTF, ACCEPTED, _from_edtf, _from_set
+from chronicle.dates.edtf import ACCEPTED, _from_set, edtf_date
 from chronicle.dates.instant import _MONTHS, MAX_YEAR_DIGITS, _month_length, _year_words
+from chronicle.dates.qualifiers import (
+    CENTURY_THIRDS,
+    COMPONENTS,
+    DECADE_THIRDS,
+    YEAR_THIRDS,
+    combine,
+    from_flags,
+    read_words,
+)
 from chronicle.dates.span import Span, _sentinel
-from chronicle.dates.value import _THIRDS, HistDate, Precision, _one_of, _step
+from chronicle.dates.value import HistDate, Precision, _one_of, _step, qualified, with_qualifier
 from chronicle.errors import BadDate
 
 _APPROX_PREFIX = re.compile(
@@ -52,6 +61,8 @@ _ERA_BEFORE = re.compile(
     r"^(?P<rest>.*?)\s*(?:AD|A\.D\.)\s*(?P<year>\d{1,9})(?P<time>\s+\d{1,2}:\d{2}\S*(?:\s+UTC\S*)?)?$",
     re.IGNORECASE,
 )
+#: "11 Jun 2004 (year and month approximate)": qualified components in words.
+_COMPONENT_WORDS = re.compile(r"^(?P<date>.*\S)\s*\((?P<words>[A-Za-z ,;]+)\)$")
 _BARE_YEAR = re.compile(r"^\d{1,9}$")
 _MENTIONS_BC = re.compile(r"\bb\.?\s?c\.?(?:e\.?)?(?![a-z])", re.IGNORECASE)
 _RANGE_DASH = re.compile(r"\s*[–—]\s*|\s+-\s+|\s+to\s+")
@@ -106,9 +117,9 @@ def _english_span(text: str, raw: str, field: str) -> Span | None:
 
 def _from_text(text: str, raw: str, field: str) -> HistDate:
     text = text.strip()
-    match = _EDTF.match(text)
-    if match:
-        return _from_edtf(match, raw, field)
+    found = edtf_date(text, raw, field)
+    if found is not None:
+        return found
     if text.startswith("["):
         return _from_set(text, raw, field)
     return _from_english(text, raw, field)
@@ -127,10 +138,28 @@ def _from_english(text: str, raw: str, field: str) -> HistDate:
     if not text:
         raise BadDate("cannot be read as a date", field=field, value=raw, accepted=ACCEPTED)
     if approximate or uncertain:
-        plain = _from_text(text, raw, field)
-        return replace(plain, approximate=plain.approximate or approximate,
-                       uncertain=plain.uncertain or uncertain)
+        return with_qualifier(_from_text(text, raw, field), approximate=approximate, uncertain=uncertain)
+    words = _COMPONENT_WORDS.match(text)
+    named = read_words(words.group("words")) if words else None
+    if words and named is not None:
+        return _with_component_words(words.group("date"), named, raw, field)
     return _english_words(text, raw, field)
+
+
+def _with_component_words(text: str, named: dict[str, str], raw: str, field: str) -> HistDate:
+    """``11 Jun 2004 (day approximate)``: the date, with the components named qualified."""
+    base = _from_text(text, raw, field)
+    count = int(base.precision)
+    if count > Precision.DAY or base.one_of or base.season is not None or base.unspecified_digits \
+            or base.unspecified_month or base.unspecified_day or base.open:
+        raise BadDate("qualifies parts of a date that cannot take them", field=field, value=raw,
+                      accepted="a year, month or day: '11 Jun 2004 (day approximate)', 'Jun 2004 (year uncertain)'")
+    missing = [name for name in named if name not in COMPONENTS[:count]]
+    if missing:
+        raise BadDate(f"names the {missing[0]} of a date without one", field=field, value=raw,
+                      accepted=f"the parts it gives: {', '.join(COMPONENTS[:count])}")
+    given = base.component_qualifiers or (from_flags(base.approximate, base.uncertain),) * count
+    return qualified(base, tuple(combine(given[i], named.get(COMPONENTS[i], "")) for i in range(count)))
 
 
 def _english_words(text: str, raw: str, field: str) -> HistDate:
@@ -164,18 +193,16 @@ def _english_words(text: str, raw: str, field: str) -> HistDate:
         return _one_of(((anchor, None),) if later.group("word").lower() == "later" else ((None, anchor),))
     third = _THIRD.match(text)
     if third:
-        whole = _from_text(third.group("rest"), raw, field)
-        if whole.precision is not Precision.YEAR or whole.one_of or whole.season or whole.unspecified_digits \
-                or whole.unspecified_month or whole.qualifier:
-            raise BadDate("early/mid/late needs a year", field=field, value=raw, accepted="'early 2024'")
-        first, last = _THIRDS["mid" if third.group("word").lower() == "middle" else third.group("word").lower()]
-        return _one_of(((HistDate(whole.year, first), HistDate(whole.year, last)),))
+        return _third(third, raw, field)
     season = _SEASON.match(text)
     if season:
         return _season(season, raw, field)
     decade = _DECADE.match(text)
     if decade:
         start = int(decade.group("decade"))
+        if start < 100:
+            raise BadDate("has a two-digit decade", field=field, value=raw,
+                          accepted=f"four digits, like 'the 19{start:02d}s' (EDTF 00{start // 10}X for AD {start}–{start + 9})")
         if start % 100 == 0:
             raise BadDate("could be a decade or a century", field=field, value=raw,
                           accepted=f"'{start // 100 + 1}th century' ({start // 100:02d}XX) or {start // 10:03d}X")
@@ -209,6 +236,28 @@ def _english_words(text: str, raw: str, field: str) -> HistDate:
     if _BARE_YEAR.match(text):
         return HistDate(int(text))
     return _dateutil(text, raw, field)
+
+
+def _third(match: re.Match[str], raw: str, field: str) -> HistDate:
+    """Early, mid or late a year, a decade or a century: the third of it (see
+    :mod:`chronicle.dates.qualifiers`), as a range ``[a..b]``."""
+    word = match.group("word").lower()
+    word = "mid" if word == "middle" else word
+    whole = _from_text(match.group("rest"), raw, field)
+    plain = not (whole.one_of or whole.season is not None or whole.unspecified_month or whole.qualifier or whole.open)
+    if plain and whole.precision is Precision.YEAR:
+        year, digits = whole.year, whole.unspecified_digits
+        if digits == 0:
+            first, last = YEAR_THIRDS[word]
+            return _one_of(((HistDate(year, first), HistDate(year, last)),))
+        if digits == 1 and year > 100:
+            first, last = DECADE_THIRDS[word]
+            return _one_of(((HistDate(year + first), HistDate(year + last)),))
+        if digits == 2:
+            first, last = CENTURY_THIRDS[word]
+            return _one_of(((HistDate(year + first), HistDate(year + last)),))
+    raise BadDate("early/mid/late needs a year, a decade or a century", field=field, value=raw,
+                  accepted="'early 2024' (Jan–Apr), 'mid-1990s' (1994–1996), 'late 19th century' (1867–1899)")
 
 
 def _season(season: re.Match[str], raw: str, field: str) -> HistDate:

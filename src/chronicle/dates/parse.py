@@ -10,7 +10,7 @@ import functools
 from dataclasses import replace
 from datetime import datetime
 
-from chronicle.dates.edtf import _EDTF, ACCEPTED, MONTHS_AND_SEASONS, _from_edtf, _from_set
+from chronicle.dates.edtf import _EDTF, ACCEPTED, MONTHS_AND_SEASONS, _from_edtf, _from_set, edtf_date
 from chronicle.dates.english import _NUMERIC_DATE, _SEASON, _SHORT_RANGE, _english_span, _from_english
 from chronicle.dates.instant import bound_text
 from chronicle.dates.span import Span, _sentinel
@@ -28,9 +28,9 @@ def parse_date(text: str, *, field: str = "date") -> HistDate:
     text = text.strip()
     if not text:
         raise BadDate("is empty", field=field, value=raw, accepted=ACCEPTED)
-    match = _EDTF.match(text)
-    if match:
-        return _from_edtf(match, raw, field)
+    found = edtf_date(text, raw, field)
+    if found is not None:
+        return found
     if text[0] == "[":
         return _from_set(text, raw, field)
     return _from_english(text, raw, field)

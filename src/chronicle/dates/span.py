@@ -112,6 +112,6 @@ def render_range(start: HistDate, end: HistDate) -> str:
 
 def _sentinel(stop: HistDate) -> HistDate:
     """An open start mirrors its end's fields, so code reading ``start.year`` stays sane."""
-    return replace(stop, approximate=False, uncertain=False)
+    return replace(stop, approximate=False, uncertain=False, component_qualifiers=())
 
 

@@ -26,13 +26,21 @@ from chronicle.dates.instant import (
     _year_digits,
     _year_words,
 )
+from chronicle.dates.qualifiers import (
+    YEAR_THIRDS,
+    _ordinal,
+    combine,
+    components_edtf,
+    components_words,
+    from_flags,
+    period_third_words,
+)
 from chronicle.errors import BadDate
 
 _SEASONS = {21: "Spring", 22: "Summer", 23: "Autumn", 24: "Winter"}
 #: First and last month of each season; winter runs into the next year's February.
 _SEASON_MONTHS = {21: (3, 5), 22: (6, 8), 23: (9, 11), 24: (12, 14)}
 _MONTHS_AND_SEASONS = frozenset((*range(1, 13), *range(21, 25)))
-_THIRDS = {"early": (1, 4), "mid": (5, 8), "late": (9, 12)}
 
 
 class Precision(IntEnum):
@@ -93,6 +101,11 @@ class HistDate:
     repeat the first dated member (for code that only looks at year/month/day)."""
     open: str = ""
     """``".."`` for an open interval end, ``"unknown"`` for an unknown one (EDTF empty)."""
+    component_qualifiers: tuple[str, ...] = ()
+    """EDTF level 2: each given component's qualifier (year, month[, day]) when they
+    differ — ``2004-06~-11`` is ``("~", "~", "")``; ``approximate``/``uncertain`` then say
+    whether any component is. Empty when one qualifier (or none) covers the whole date
+    (see :func:`qualified`)."""
 
     @property
     def precision(self) -> Precision:
@@ -121,6 +134,11 @@ class HistDate:
             return ".." if self.open == ".." else ""
         if self.one_of:
             return "[" + ", ".join(_member_edtf(low, high) for low, high in self.one_of) + "]" + self.qualifier
+        if self.component_qualifiers:
+            parts = [_year_digits(self.year), f"{self.month:02d}"]
+            if self.day is not None:
+                parts.append(f"{self.day:02d}")
+            return components_edtf(parts, self.component_qualifiers)
         k = self.unspecified_digits
         if k:
             lead = (-self.year - (10**k - 1) if self.year < 0 else self.year) // 10**k
@@ -259,12 +277,30 @@ class HistDate:
 
 
 
+def qualified(value: HistDate, qualifiers: tuple[str, ...]) -> HistDate:
+    """``value`` (year, month[, day]) with one qualifier per component; when they all
+    agree, that is the whole date's qualifier (``2004~-06~`` is ``2004-06~``)."""
+    if len(set(qualifiers)) == 1:
+        approximate, uncertain = qualifiers[0] in ("~", "%"), qualifiers[0] in ("?", "%")
+        return replace(value, approximate=approximate, uncertain=uncertain, component_qualifiers=())
+    return replace(value, approximate=any(q in ("~", "%") for q in qualifiers),
+                   uncertain=any(q in ("?", "%") for q in qualifiers), component_qualifiers=qualifiers)
+
+
+def with_qualifier(value: HistDate, *, approximate: bool, uncertain: bool) -> HistDate:
+    """``value`` also approximate and/or uncertain as a whole (``c. 2004-06~-11``)."""
+    if value.component_qualifiers:
+        extra = from_flags(approximate, uncertain)
+        return qualified(value, tuple(combine(q, extra) for q in value.component_qualifiers))
+    return replace(value, approximate=value.approximate or approximate, uncertain=value.uncertain or uncertain)
+
+
 def _one_of(
     members: tuple[tuple[HistDate | None, HistDate | None], ...], *, approximate: bool = False,
     uncertain: bool = False,
 ) -> HistDate:
     shown = next(d for pair in members for d in pair if d is not None)
-    return replace(shown, one_of=members, approximate=approximate, uncertain=uncertain)
+    return replace(shown, one_of=members, approximate=approximate, uncertain=uncertain, component_qualifiers=())
 
 
 def _member_edtf(low: HistDate | None, high: HistDate | None) -> str:
@@ -291,11 +327,6 @@ def _step(value: HistDate, direction: int) -> HistDate | None:
 
 
 
-def _ordinal(number: int) -> str:
-    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
-    return f"{number}{suffix}"
-
-
 def _plain(value: HistDate) -> str:
     if value.open:
         return "unknown" if value.open != ".." else "open"
@@ -303,7 +334,7 @@ def _plain(value: HistDate) -> str:
         return _plain_set(value)
     if value.unspecified_digits:
         k, year = value.unspecified_digits, value.year
-        if k == 1 and year > 0 and year % 100:
+        if k == 1 and year > 100 and year % 100:
             return f"the {year}s"
         if k == 2 and year >= 0:
             return f"{_ordinal(year // 100 + 1)} century"
@@ -342,9 +373,13 @@ def _plain_set(value: HistDate) -> str:
         if low is not None and high is not None and low is not high:
             if (low.year == high.year and low.precision is Precision.MONTH and high.precision is Precision.MONTH
                     and not (low.qualifier or high.qualifier)):
-                for word, (first, last) in _THIRDS.items():
+                for word, (first, last) in YEAR_THIRDS.items():
                     if (low.month, high.month) == (first, last):
                         return f"{word} {_year_words(low.year)}"
+            third = period_third_words(low.year, high.year) if (low, high) == (HistDate(low.year), HistDate(high.year)) \
+                else None
+            if third is not None:
+                return third
             return f"between {low.render()} and {high.render()}"
         if low is None and high is not None:
             after = _step(high, 1)
@@ -356,6 +391,8 @@ def _plain_set(value: HistDate) -> str:
 
 
 def _qualify(text: str, value: HistDate) -> str:
+    if value.component_qualifiers:
+        return f"{text} ({components_words(value.component_qualifiers)})"
     if value.approximate:
         text = f"c. {text}"
     if value.uncertain:

@@ -9,7 +9,7 @@ import re
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from chronicle.dates import Span, parse_span
+from chronicle.dates import Span, parse_span, utc_text
 from chronicle.errors import ChronicleError, InvalidInput
 from chronicle.formats.depth import parse_bounded
 from chronicle.formats.ical.text import _CHRONICLE_UID, sources_block, unescape_text
@@ -75,13 +75,21 @@ def _incoming(component: Any, uid: str, where: str, notes: dict[str, int]) -> In
 
 
 def _version(component: Any, chronicle_made: bool) -> FileVersion | None:
-    """How new this copy is: in chronicle's own calendars SEQUENCE counts the records after the first."""
-    if not chronicle_made:
-        return None
+    """How new this copy is. In chronicle's own calendars SEQUENCE counts the records after
+    the first; in a foreign one, SEQUENCE (RFC 5545: raised by every significant change,
+    0 when absent) and then LAST-MODIFIED order its copies. None when the file says neither."""
+    sequence_prop, modified_prop = component.get("SEQUENCE"), component.get("LAST-MODIFIED")
     try:
-        return FileVersion(revision=int(component.get("SEQUENCE")) + 1)
+        sequence = int(sequence_prop) if sequence_prop is not None else None
     except (TypeError, ValueError):
+        sequence = None
+    if chronicle_made:
+        return FileVersion(revision=sequence + 1) if sequence is not None else None
+    modified = getattr(modified_prop, "dt", None)
+    last_modified = utc_text(modified) if isinstance(modified, datetime) else None
+    if sequence is None and last_modified is None:
         return None
+    return FileVersion(sequence=max(sequence or 0, 0), last_modified=last_modified)
 
 
 def _rdates(component: Any) -> list[str]:

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from sqlalchemy import Connection, Engine, bindparam, insert, select, update
+from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from chronicle import fulltext
@@ -276,7 +276,7 @@ class BatchWriter:
         """The statements that build the indexes dropped for this append again (None: none dropped)."""
         self._log_rows: list[tuple[Any, ...]] = []
         self._new_versions: dict[str, list[Any]] = {}
-        self._closed_versions: list[dict[str, Any]] = []
+        self._closed_versions: list[tuple[int, str, str]] = []
         self._pending_rows: list[list[Any]] = []
         self._states: dict[str, Event] = {}
 
@@ -343,9 +343,7 @@ class BatchWriter:
             pending[_TO_SEQ] = record.seq
             pending[_TO_AT] = record.recorded_at
         elif state is not None:
-            self._closed_versions.append({
-                "b_event_id": record.event_id, "b_to_seq": record.seq, "b_to_at": record.recorded_at,
-            })
+            self._closed_versions.append((record.seq, record.recorded_at, record.event_id))
         row = version_row(new_state, record)
         self._pending_rows.append(row)
         self._new_versions[record.event_id] = row
@@ -391,11 +389,9 @@ class BatchWriter:
                 and self.conn.dialect.name == "sqlite"):
             self._defer_indexes()
         if self._closed_versions:
-            self.conn.execute(
-                update(versions_table)
-                .where(_v.event_id == bindparam("b_event_id"))
-                .where(current)
-                .values(to_seq=bindparam("b_to_seq"), to_at=bindparam("b_to_at")),
+            dialects.execute_rows(
+                self.conn,
+                "UPDATE event_versions SET to_seq = ?, to_at = ? WHERE event_id = ? AND to_seq IS NULL",
                 self._closed_versions,
             )
         if self._log_rows and not self.replay_mode:

@@ -331,3 +331,12 @@ def insert_rows(conn: Connection, table: str, columns: Sequence[str], rows: Sequ
         raise DBAPIError.instance(statement, None, error, conn.dialect.loaded_dbapi.Error,
                                   dialect=conn.dialect) from error
 
+
+
+def execute_rows(conn: Connection, statement: str, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Run ``statement`` (written with ``?`` placeholders) once per row, through the
+    driver's own ``executemany``: plain tuples, no per-row parameter dicts or SQLAlchemy
+    parameter processing. psycopg spells the placeholders ``%s``."""
+    if conn.dialect.name == "postgresql":
+        statement = statement.replace("?", "%s")
+    conn.exec_driver_sql(statement, list(rows))

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from sqlalchemy import Connection, Engine, bindparam, insert, select, update
+from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from chronicle import fulltext
@@ -38,6 +38,19 @@ from chronicle.store.schema import LOG_COLUMNS, VERSION_COLUMNS, current, log_ta
 
 #: How many times an append that another transaction rolled back is tried in all.
 WRITE_ATTEMPTS = 5
+
+#: From this many records written by one append (and no fewer than the archive held
+#: before it), a SQLite writer drops the secondary indexes and builds them again after
+#: the rows are in, in the same transaction: building an index once from sorted keys is
+#: much cheaper than keeping it in order row by row (benchmarks/index_costs.py; the
+#: figures are in benchmarks/RESULTS.md). A failed or killed append rolls the drop back
+#: with everything else. Not on PostgreSQL: there DROP INDEX locks every reader out of
+#: the table until the import commits, and rows arrive through COPY already.
+DEFER_INDEXES_AT = 10_000
+
+#: The indexes built after the load. Not ``ix_versions_current_id``: it is unique, and
+#: is what refuses an event id that exists already, while the import runs.
+DEFERRABLE_INDEXES = ("ix_log_event", "ix_versions_current_lo", "ix_versions_current_wide", "ix_versions_from_at")
 
 _v = versions_table.c
 _TO_SEQ = VERSION_COLUMNS.index("to_seq")
@@ -154,7 +167,7 @@ def append(
                 writer.add(draft, utc_now_text(clock()))
                 if progress is not None and writer.count % 1000 == 0:
                     progress(writer.count)
-            writer.flush()
+            writer.finish()
             return AppendResult(writer.count, writer.first_seq, head_of(conn))
     except IntegrityError as error:
         raise Conflict(
@@ -182,7 +195,7 @@ def append_planned(
                 seen += len(chunk)
                 if progress is not None:
                     progress(seen)
-            writer.flush()
+            writer.finish()
             return AppendResult(writer.count, writer.first_seq, head_of(conn))
     except IntegrityError as error:
         raise Conflict(
@@ -204,7 +217,7 @@ def append_records(engine: Engine, records: Iterable[Record]) -> AppendResult:
             check_link(record.seq, record.prev_hash, record.recorded_at, expected_seq=writer.seq + 1,
                        expected_prev=writer.prev_hash, last_at=writer.last_at, body=body, digest=record.hash)
             writer.add_verbatim(record, stored_payload)
-        writer.flush()
+        writer.finish()
         return AppendResult(writer.count, writer.first_seq, head_of(conn))
 
 
@@ -223,7 +236,7 @@ def rebuild_projection(engine: Engine, *, only_if_stale: bool) -> int | None:
         with engine.connect() as reader, reader.execution_options(yield_per=5000).execute(stmt) as rows:
             for row in rows:
                 writer.replay(record_from_row(row))
-        writer.flush()
+        writer.finish()
         changed = conn.execute(
             update(meta_table).where(meta_table.c.key == "projection_version")
             .values(value=str(PROJECTION_VERSION))
@@ -257,9 +270,12 @@ class BatchWriter:
         self.replay_mode = replay
         self.count = 0
         self.first_seq: int | None = None
+        self._held_before = head.count
+        self._deferred: list[str] | None = None
+        """The statements that build the indexes dropped for this append again (None: none dropped)."""
         self._log_rows: list[tuple[Any, ...]] = []
         self._new_versions: dict[str, list[Any]] = {}
-        self._closed_versions: list[dict[str, Any]] = []
+        self._closed_versions: list[tuple[int, str, str]] = []
         self._pending_rows: list[list[Any]] = []
         self._states: dict[str, Event] = {}
 
@@ -326,9 +342,7 @@ class BatchWriter:
             pending[_TO_SEQ] = record.seq
             pending[_TO_AT] = record.recorded_at
         elif state is not None:
-            self._closed_versions.append({
-                "b_event_id": record.event_id, "b_to_seq": record.seq, "b_to_at": record.recorded_at,
-            })
+            self._closed_versions.append((record.seq, record.recorded_at, record.event_id))
         row = version_row(new_state, record)
         self._pending_rows.append(row)
         self._new_versions[record.event_id] = row
@@ -345,15 +359,38 @@ class BatchWriter:
         ).scalar()
         return None if doc is None else event_from_doc(json.loads(doc))
 
+    def finish(self) -> None:
+        """Write what is pending and build again any index dropped for this append."""
+        self.flush()
+        if self._deferred:
+            for statement in self._deferred:
+                self.conn.exec_driver_sql(statement)
+        self._deferred = None
+
+    def _defer_indexes(self) -> None:
+        """Drop the secondary indexes until :meth:`finish`, keeping their exact definitions."""
+        # A replay writes no log rows: the log's index stays as it is.
+        tables = "('event_versions')" if self.replay_mode else "('log', 'event_versions')"
+        found = self.conn.exec_driver_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+            f"AND tbl_name IN {tables} ORDER BY name"
+        ).all()
+        self._deferred = []
+        for name, statement in found:
+            if name in DEFERRABLE_INDEXES:
+                self.conn.exec_driver_sql(f'DROP INDEX "{name}"')
+                self._deferred.append(statement)
+
     def flush(self) -> None:
         """Write what is pending: close superseded versions, insert log and version rows,
         index the words of the events this batch touched."""
+        if (self._deferred is None and self.count >= DEFER_INDEXES_AT and self.count >= self._held_before
+                and self.conn.dialect.name == "sqlite"):
+            self._defer_indexes()
         if self._closed_versions:
-            self.conn.execute(
-                update(versions_table)
-                .where(_v.event_id == bindparam("b_event_id"))
-                .where(current)
-                .values(to_seq=bindparam("b_to_seq"), to_at=bindparam("b_to_at")),
+            dialects.execute_rows(
+                self.conn,
+                "UPDATE event_versions SET to_seq = ?, to_at = ? WHERE event_id = ? AND to_seq IS NULL",
                 self._closed_versions,
             )
         if self._log_rows and not self.replay_mode:

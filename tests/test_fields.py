@@ -190,3 +190,52 @@ def test_an_interval_date_with_an_end_is_refused_in_one_line(runner: CliRunner, 
                   "--reason", "r")
     assert revised.exit_code == 2 and revised.output.count("\n") == 1
     assert "interval" in revised.output
+
+
+def _fold_reference(text: str) -> str:
+    """What ``fold_text`` means: case-folded, compatibility-decomposed, marks dropped."""
+    import unicodedata
+
+    return "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c))
+
+
+def test_fold_text_is_the_whole_text_normalised_on_every_code_point() -> None:
+    """``fold_text`` folds character by character (fast); the result must be what
+    normalising the whole text gives — for every code point, beside ASCII, beside a
+    character whose folded form folds again (U+03D2 → "Υ" → "υ"), and in any order."""
+    from chronicle.model import fold_text
+
+    for start in range(0, 0x110000, 2048):
+        chars = "".join(map(chr, range(start, min(start + 2048, 0x110000))))
+        for text in (chars, f"Ab {chars} ϒΥ", f"Υ{chars[::-1]}ς É"):
+            assert fold_text(text) == _fold_reference(text), hex(start)
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8") | st.sampled_from("ϒΥΣσςİÅΩ\u0301")))
+@settings(max_examples=300, derandomize=True)
+def test_fold_text_matches_its_definition_on_mixed_text(text: str) -> None:
+    from chronicle.model import fold_text
+
+    assert fold_text(text) == _fold_reference(text)
+
+
+@pytest.mark.parametrize("url", [
+    "https://example.org/a", "HTTP://example.org", "https://.example.org/", "https:///path", "https://",
+    "http:example.org", "https://exa mple.org", "https://example.org/a b", "mailto:a@b.org", "ftp://x/y",
+    "https://example.org\n", "https://ex\u00a0ample.org", "https://münchen.de/straße", "https://a./b",
+])
+def test_a_source_url_is_accepted_or_refused_as_check_url_says(url: str) -> None:
+    """The bulk path's one-match URL test accepts only what :func:`check_url` accepts."""
+    from chronicle.model import check_url, source_of
+
+    try:
+        check_url(url.strip(), field="--source")
+        expected: str | None = None
+    except InvalidInput as error:
+        expected = error.message
+    try:
+        source_of(url, None, None, None, None, None, None)
+        got: str | None = None
+    except InvalidInput as error:
+        got = error.message
+    assert got == expected

@@ -8,6 +8,7 @@ command or file, and why. An :class:`Event` is a *view*: the fold of its records
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import unicodedata
@@ -88,7 +89,25 @@ class Source:
     quote: str | None = None
 
     def to_dict(self) -> dict[str, str]:
-        return {k: v for k in _SOURCE_KEYS if (v := getattr(self, k)) is not None}
+        # Spelled out (not a loop over _SOURCE_KEYS with getattr): every recorded payload
+        # and every projected document encodes its sources, so this runs twice a row on
+        # an import. Same keys, same order.
+        data = {}
+        if self.url is not None:
+            data["url"] = self.url
+        if self.title is not None:
+            data["title"] = self.title
+        if self.publisher is not None:
+            data["publisher"] = self.publisher
+        if self.published is not None:
+            data["published"] = self.published
+        if self.accessed is not None:
+            data["accessed"] = self.accessed
+        if self.archived_url is not None:
+            data["archived_url"] = self.archived_url
+        if self.quote is not None:
+            data["quote"] = self.quote
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Source:
@@ -123,26 +142,47 @@ def make_source(
 
     Dates are stored as canonical EDTF so that "Feb 2025" and "2025-02" are the same.
     """
-    url = _clean(url)
-    title = _clean(title)
+    return source_of(url, title, publisher, published, accessed, archived_url, quote, field_prefix)
+
+
+def source_of(url: str | None, title: str | None, publisher: str | None, published: str | None,
+              accessed: str | None, archived_url: str | None, quote: str | None,
+              field_prefix: str = "source") -> Source:
+    """:func:`make_source` with its arguments in :class:`Source`'s order: the form a
+    bulk reader calls once per source of every row (no keyword packing, blanks cleaned
+    inline)."""
+    url = (url.strip() or None) if url else None
+    title = (title.strip() or None) if title else None
     if url is None and title is None:
         raise InvalidInput("a source needs a URL or a title", field=field_prefix, value=url)
-    if url is not None:
+    if url is not None and not _WEB_URL.match(url):
         check_url(url, field=f"{field_prefix} url" if field_prefix != "source" else "--source")
-    archived_url = _clean(archived_url)
+    archived_url = (archived_url.strip() or None) if archived_url else None
     if archived_url is not None:
         check_url(archived_url, field="--archived-url")
-    published = _clean(published)
-    accessed = _clean(accessed)
+    published = published.strip() if published else None
+    accessed = accessed.strip() if accessed else None
     return Source(
-        url=url,
-        title=title,
-        publisher=_clean(publisher),
-        published=parse_span(published, field="--published").edtf if published else None,
-        accessed=parse_span(accessed, field="--accessed").edtf if accessed else None,
-        archived_url=archived_url,
-        quote=_clean(quote),
+        url,
+        title,
+        (publisher.strip() or None) if publisher else None,
+        _canonical_date(published, "--published") if published else None,
+        _canonical_date(accessed, "--accessed") if accessed else None,
+        archived_url,
+        (quote.strip() or None) if quote else None,
     )
+
+
+#: A web URL :func:`check_url` accepts, in one match (the common case; anything else
+#: goes through :func:`check_url` itself, which accepts or explains).
+_WEB_URL = re.compile(r"[Hh][Tt][Tt][Pp][Ss]?://[^/.\s][^/\s]*(?:/\S*)?$")
+
+
+@functools.lru_cache(maxsize=16384)
+def _canonical_date(text: str, field: str) -> str:
+    """A source's date as canonical EDTF; sources of one file repeat the same few
+    thousand dates, and the EDTF text is worked out anew on each ``Span.edtf``."""
+    return parse_span(text, field=field).edtf
 
 
 def check_url(url: str, *, field: str) -> None:
@@ -206,33 +246,80 @@ def _clip(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
+
 def slugify(text: str, *, limit: int = 60) -> str:
     """A readable id from a title: ASCII, lower case, hyphens."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    ascii_text = text if text.isascii() else unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = _NOT_SLUG.sub("-", ascii_text.lower()).strip("-")
     slug = slug[:limit].rstrip("-")
     return slug or "event"
 
 
 def fold_text(text: str) -> str:
-    """Lower case without accents, so ``--text television`` finds "Televisión"."""
+    """Lower case without accents, so ``--text television`` finds "Televisión".
+
+    The same as dropping the combining marks from ``NFKD(text.casefold())``, worked out
+    character by character: case folding and compatibility decomposition map each
+    character on its own, and the only reordering NFKD does is among combining marks,
+    which are all dropped. ASCII letters are lowered as bytes (``bytes.lower`` touches
+    only A–Z, never a byte of a multi-byte character); each distinct other character is
+    folded once (cached) and replaced. A description of a few hundred characters with a
+    few accents costs a third of normalising it whole (tests/test_fields.py compares
+    the two on every code point).
+    """
     if text.isascii():
         # Nothing to decompose, and ASCII casefold is lower(): the common case, fast.
         return text.lower()
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return decomposed.translate(_DROP_COMBINING)
+    folded = text.encode("utf-8", "surrogatepass").lower().decode("utf-8", "surrogatepass")
+    for char in set(text).difference(_ASCII):
+        replacement, settled = _fold_char(char)
+        if not settled:
+            # Its folded form holds a character that folds further (U+03D2 gives "Υ"),
+            # which a later replace() would fold again: go character by character.
+            return "".join(c.lower() if c < "\x80" else _fold_char(c)[0] for c in text)
+        folded = folded.replace(char, replacement)
+    return folded
 
 
-class _CombiningTable(dict[int, int | None]):
-    """``str.translate`` table that drops combining marks; learns each code point once."""
-
-    def __missing__(self, code: int) -> int | None:
-        value = None if unicodedata.combining(chr(code)) else code
-        self[code] = value
-        return value
+_ASCII = frozenset(map(chr, range(128)))
 
 
-_DROP_COMBINING = _CombiningTable()
+def _fold_one(char: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", char.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@functools.lru_cache(maxsize=8192)
+def _fold_char(char: str) -> tuple[str, bool]:
+    """One character case-folded, decomposed, without its combining marks; and whether
+    every character of that folds to itself (so replacing in any order is safe)."""
+    folded = _fold_one(char)
+    return folded, all(c < "\x80" or _fold_one(c) == c for c in folded)
+
+
+def span_parts(span: Span) -> tuple[str, str | None]:
+    """``span.parts`` (the stored date and end texts), remembered per span object.
+
+    ``Span.parts`` works the EDTF text out anew on each call, and every record and every
+    projected document asks for it; :func:`~chronicle.dates.parse_span` hands out one
+    object per distinct date, so a large import asks the same few thousand spans again and
+    again. Keyed by identity (the entry keeps its span alive, so an id is never reused
+    while it is a key); cleared when it grows large.
+    """
+    hit = _PARTS.get(id(span))
+    if hit is not None and hit[0] is span:
+        return hit[1]
+    parts = span.parts
+    if len(_PARTS) >= _PARTS_MAX:
+        _PARTS.clear()
+    _PARTS[id(span)] = (span, parts)
+    return parts
+
+
+_PARTS: dict[int, tuple[Span, tuple[str, str | None]]] = {}
+_PARTS_MAX = 32768
 
 
 def parse_when(date: Any, end: Any = None) -> Span:
@@ -333,11 +420,11 @@ class EventFields:
 
     def payload(self) -> dict[str, Any]:
         """The canonical ``recorded`` payload (what the log stores and hashes)."""
-        span = self.span
+        date, end = span_parts(self.span)
         return {
             "title": self.title,
-            "date": span.parts[0],
-            "end": span.parts[1],
+            "date": date,
+            "end": end,
             "description": self.description,
             "tags": list(self.tags),
             "actors": list(self.actors),
@@ -388,7 +475,8 @@ class EventFields:
             raise InvalidInput("cannot be revised", field=", ".join(sorted(unknown)), accepted=", ".join(REVISABLE))
         span = self.span
         if "date" in changes or "end" in changes:
-            span = _stored_span(changes.get("date", span.parts[0]), changes.get("end", span.parts[1]))
+            date, end = span_parts(span)
+            span = _stored_span(changes.get("date", date), changes.get("end", end))
         return EventFields(
             title=clean_title(changes["title"]) if "title" in changes else self.title,
             span=span,
@@ -405,10 +493,11 @@ class EventFields:
         changes: dict[str, Any] = {}
         if self.title != before.title:
             changes["title"] = self.title
-        if self.span.parts[0] != before.span.parts[0]:
-            changes["date"] = self.span.parts[0]
-        if self.span.parts[1] != before.span.parts[1]:
-            changes["end"] = self.span.parts[1]
+        (date, end), (date_before, end_before) = span_parts(self.span), span_parts(before.span)
+        if date != date_before:
+            changes["date"] = date
+        if end != end_before:
+            changes["end"] = end
         if self.description != before.description:
             changes["description"] = self.description
         if self.tags != before.tags:
@@ -557,9 +646,10 @@ def chain_hash(prev_hash: str, body_json: str) -> str:
 def span_json(span: Span) -> dict[str, Any]:
     """The date fields of the Event JSON (:meth:`Event.to_dict`): the stored texts, the
     EDTF, precision and qualifiers, the bounds as UTC instants, and the honest words."""
+    date, end = span_parts(span)
     return {
-        "date": span.parts[0],
-        "end": span.parts[1],
+        "date": date,
+        "end": end,
         "edtf": span.edtf,
         "precision": span.precision.label,
         "approximate": span.approximate,
@@ -613,11 +703,11 @@ class Event:
 
     @property
     def date(self) -> str:
-        return self.span.parts[0]
+        return span_parts(self.span)[0]
 
     @property
     def end(self) -> str | None:
-        return self.span.parts[1]
+        return span_parts(self.span)[1]
 
     @property
     def revisions(self) -> int:
@@ -698,10 +788,3 @@ def clean_title(title: Any, *, field: str = "title") -> str:
     if not text:
         raise InvalidInput("is empty", field=field, value=title, accepted="a non-empty title")
     return text
-
-
-def _clean(value: str | None) -> str | None:
-    if value is None:
-        return None
-    value = value.strip()
-    return value or None

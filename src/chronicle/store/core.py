@@ -225,7 +225,7 @@ class Store:
 
     def head(self) -> Head:
         with self.engine.connect() as conn:
-            return writer.head_of(conn)
+            return queries.head_of(conn)
 
     def records(
         self,
@@ -254,7 +254,7 @@ class Store:
     def existing(self, ids: Iterable[str]) -> dict[str, Event]:
         """Current state of those of ``ids`` that exist."""
         with self.engine.connect() as conn:
-            return writer.current_states(conn, list(ids))
+            return queries.current_states(conn, list(ids))
 
     def events(self, query: EventQuery = EventQuery(), *, batch_size: int = 2000) -> Iterator[Event]:
         """Events matching ``query`` in timeline order, streamed from the database."""

@@ -1,13 +1,16 @@
 """Every projected column checked against a replay of the log, and the projection rebuilt.
 
 :meth:`chronicle.store.Store.verify` checks the log (sequence, links, hashes, time
-order) and each projected document. But queries and exports do not read the document
-alone: ``show --since`` reads ``lo``/``hi``, ``--text`` reads ``search``, ``--tag``
-reads ``tags_key``, every filter reads ``status`` and ``to_seq``, ``--as-of`` reads
-``from_at``/``to_at``. A row whose document is right but whose ``status`` says
-"retracted" hides the event everywhere while the documents all verify. So this module
-replays the log event by event and compares *every* column of every version row with
-what the write path would have stored, naming the event and the column that differ.
+order) and that every record has its version row, without replaying anything. This
+module is the replay, done once: queries and exports do not read the document alone
+(``show --since`` reads ``lo``/``hi``, ``--text`` reads ``search``, ``--tag`` reads
+``tags_key``, every filter reads ``status`` and ``to_seq``, ``--as-of`` reads
+``from_at``/``to_at``; a row whose document is right but whose ``status`` says
+"retracted" hides the event everywhere), so it replays the log event by event and
+compares *every* column of every version row — the document included — with what the
+write path would have stored, naming the event and the column that differ; then the
+full-text index against the current versions (:func:`chronicle.fulltext.mismatch`).
+``chronicle verify`` (:meth:`chronicle.archive.Archive.verify`) runs both.
 
 The event_versions table is derived data: :func:`repair_projection` throws it away
 and replays the log into it. The log itself is never "repaired" — a damaged log is
@@ -20,19 +23,24 @@ a version row with :func:`chronicle.store.rows.version_row`.
 
 from __future__ import annotations
 
+import itertools
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import Connection, Engine, and_, exists, func, select
 
-from chronicle.errors import ProjectionMismatch
-from chronicle.model import NO_EVENT_KINDS, Event, Record
+from chronicle import fulltext
+from chronicle.errors import ProjectionMismatch, TamperedLog
+from chronicle.model import NO_EVENT_KINDS, Event
 from chronicle.projection import apply, event_from_doc
+from chronicle.store import dialects
 from chronicle.store.core import Store
 from chronicle.store.rows import record_from_row, version_row
 from chronicle.store.schema import log_table, versions_table
+from chronicle.store.verify import VERIFY_SPLIT_AT
 
 _v = versions_table.c
 _log = log_table.c
@@ -40,7 +48,9 @@ _log = log_table.c
 #: Every column of ``event_versions``, in table order: all of them are checked.
 COLUMNS: tuple[str, ...] = tuple(column.name for column in versions_table.columns)
 _LOG_WIDTH = len(log_table.columns)
-_INTEGERS = frozenset({"from_seq", "to_seq", "precision", "wide"})
+_INTEGER_INDEXES = frozenset(COLUMNS.index(name) for name in ("from_seq", "to_seq", "precision", "wide"))
+_TO_SEQ = COLUMNS.index("to_seq")
+_TO_AT = COLUMNS.index("to_at")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,13 +63,96 @@ class ProjectionReport:
     """Version rows compared, column by column."""
 
 
-def check_projection(store: Store, *, progress: Callable[[int], None] | None = None) -> ProjectionReport:
+def check_projection(
+    store: Store, *, progress: Callable[[int], None] | None = None, workers: int | None = None,
+) -> ProjectionReport:
     """Replay the log event by event and compare every column of every version row.
 
     Raises :class:`ProjectionMismatch` naming the event, the record and the column of
-    the first difference, a version row the log does not explain (stray), or a
-    record without its version row (missing).
+    the first difference (in event id order), a version row the log does not explain
+    (stray), or a record without its version row (missing).
+
+    The events are split into ranges of ids across ``workers`` processes (default: one
+    per core once the log holds ``VERIFY_SPLIT_AT`` records); an event never straddles
+    two ranges, and the first range with a difference names it, as one pass would.
     """
+    with store.engine.connect() as conn:
+        total = int(conn.execute(select(func.count()).select_from(log_table)).scalar_one())
+        if workers is None:
+            workers = (os.cpu_count() or 1) if total >= VERIFY_SPLIT_AT else 1
+        cuts = _range_cuts(conn, total, max(1, min(workers, total)))
+        stray = conn.execute(
+            select(_v.event_id, _v.from_seq)
+            .where(~exists().where(_log.seq == _v.from_seq, _log.event_id == _v.event_id))
+            .order_by(_v.from_seq, _v.event_id).limit(1)
+        ).first()
+    bounds = list(itertools.pairwise([None, *cuts, None]))
+    if len(bounds) == 1:
+        parts: list[_RangeResult] = [_check_range(store.engine, None, None, progress)]
+    else:
+        # Only a large check needs child processes; importing multiprocessing here
+        # keeps its dozen modules out of every other command's start-up (`add`).
+        import multiprocessing
+
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        store.engine.dispose()  # no pooled connection is carried into the children
+        with context.Pool(len(bounds)) as pool:
+            parts = pool.starmap(_check_range_in_child, [(store.url, lo, hi) for lo, hi in bounds])
+    records = 0
+    for part in parts:
+        if isinstance(part, tuple):
+            message, event_id, column, seq = part
+            raise ProjectionMismatch(message, event_id=event_id, column=column, seq=seq)
+        records += part
+    if progress is not None:
+        progress(records)
+    if stray is not None:
+        raise ProjectionMismatch(
+            f"event {stray.event_id}: version row from record {stray.from_seq} is not in the log "
+            "(a stray row in event_versions)",
+            event_id=stray.event_id, column=None, seq=int(stray.from_seq),
+        )
+    # The search index is derived from the current versions: checked once they are known right.
+    with store.engine.connect() as conn:
+        problem = fulltext.mismatch(conn)
+    if problem is not None:
+        raise TamperedLog(f"{problem}; `chronicle upgrade --rebuild` rebuilds it from the log")
+    return ProjectionReport(records, records)
+
+
+#: What one range of the check found: records replayed, or its first difference as
+#: ``(message, event_id, column, seq)`` (an exception does not cross processes intact).
+_RangeResult = int | tuple[str, str, str | None, int | None]
+
+
+def _range_cuts(conn: Connection, total: int, workers: int) -> list[str]:
+    """Event ids that split the log, in id order, into ``workers`` ranges of about equal size."""
+    cuts: list[str] = []
+    for part in range(1, workers):
+        cut = conn.execute(
+            select(_log.event_id).order_by(_log.event_id).limit(1).offset(total * part // workers)
+        ).scalar()
+        if cut is not None and (not cuts or cut > cuts[-1]):
+            cuts.append(cut)
+    return cuts
+
+
+def _check_range_in_child(url: str, lo: str | None, hi: str | None) -> _RangeResult:
+    """One worker's share of the check, on its own engine; a difference comes back as data
+    (``(message, event_id, column, seq)``)."""
+    engine = dialects.make_engine(url)
+    try:
+        return _check_range(engine, lo, hi)
+    except ProjectionMismatch as mismatch:
+        return (mismatch.message, mismatch.event_id, mismatch.column, mismatch.seq)
+    finally:
+        engine.dispose()
+
+
+def _check_range(engine: Engine, lo: str | None, hi: str | None,
+                 progress: Callable[[int], None] | None = None) -> int:
+    """Check the events with ids from ``lo`` (included) to ``hi`` (excluded); records replayed."""
     stmt = (
         select(log_table, *(c.label(f"v_{c.name}") for c in versions_table.columns))
         .select_from(log_table.outerjoin(versions_table, and_(
@@ -67,84 +160,74 @@ def check_projection(store: Store, *, progress: Callable[[int], None] | None = N
         )))
         .order_by(_log.event_id, _log.seq)
     )
+    if lo is not None:
+        stmt = stmt.where(_log.event_id >= lo)
+    if hi is not None:
+        stmt = stmt.where(_log.event_id < hi)
     records = 0
-    with store.engine.connect() as conn:
-        with conn.execution_options(yield_per=5000).execute(stmt) as rows:
-            event_id: str | None = None
-            state: Event | None = None
-            pending: tuple[dict[str, Any], dict[str, Any]] | None = None  # (expected, stored)
-            for row in rows:
-                record = record_from_row(row)
-                if record.kind in NO_EVENT_KINDS:
-                    # A defined source's records (``@KEY``) and actor aliases have no event projection.
-                    if row.v_event_id is not None:
-                        raise ProjectionMismatch(
-                            f"source {record.event_id}: record {record.seq} has a version row "
-                            "(a stray row in event_versions)",
-                            event_id=record.event_id, column=None, seq=record.seq,
-                        )
-                    continue
-                if record.event_id != event_id:
-                    if pending is not None:
-                        _compare(*pending)
-                    event_id, state, pending = record.event_id, None, None
-                if row.v_event_id is None:
+    with engine.connect() as conn, conn.execution_options(yield_per=5000).execute(stmt) as rows:
+        event_id: str | None = None
+        state: Event | None = None
+        pending: tuple[list[Any], tuple[Any, ...]] | None = None  # (expected, stored)
+        for row in rows:
+            record = record_from_row(row)
+            if record.kind in NO_EVENT_KINDS:
+                # A defined source's records (``@KEY``) and actor aliases have no event projection.
+                if row.v_event_id is not None:
                     raise ProjectionMismatch(
-                        f"event {record.event_id}: record {record.seq} has no version row "
-                        "(missing from event_versions)",
+                        f"source {record.event_id}: record {record.seq} has a version row "
+                        "(a stray row in event_versions)",
                         event_id=record.event_id, column=None, seq=record.seq,
                     )
-                try:
-                    state = apply(state, record)
-                except Exception as error:
-                    raise ProjectionMismatch(
-                        f"event {record.event_id}: record {record.seq} cannot be replayed ({error})",
-                        event_id=record.event_id, column=None, seq=record.seq,
-                    ) from None
-                expected = _expected_row(state, record)
+                continue
+            if record.event_id != event_id:
                 if pending is not None:
-                    # The previous version was current until this record.
-                    pending[0]["to_seq"] = record.seq
-                    pending[0]["to_at"] = record.recorded_at
                     _compare(*pending)
-                stored = dict(zip(COLUMNS, row[_LOG_WIDTH:], strict=True))
-                pending = (expected, stored)
-                records += 1
-                if progress is not None and records % 10000 == 0:
-                    progress(records)
+                event_id, state, pending = record.event_id, None, None
+            if row.v_event_id is None:
+                raise ProjectionMismatch(
+                    f"event {record.event_id}: record {record.seq} has no version row "
+                    "(missing from event_versions)",
+                    event_id=record.event_id, column=None, seq=record.seq,
+                )
+            try:
+                state = apply(state, record)
+            except Exception as error:
+                raise ProjectionMismatch(
+                    f"event {record.event_id}: record {record.seq} cannot be replayed ({error})",
+                    event_id=record.event_id, column=None, seq=record.seq,
+                ) from None
+            expected = version_row(state, record)
             if pending is not None:
+                # The previous version was current until this record.
+                pending[0][_TO_SEQ] = record.seq
+                pending[0][_TO_AT] = record.recorded_at
                 _compare(*pending)
-        stray = conn.execute(
-            select(_v.event_id, _v.from_seq)
-            .where(~exists().where(_log.seq == _v.from_seq, _log.event_id == _v.event_id))
-            .order_by(_v.from_seq, _v.event_id).limit(1)
-        ).first()
-    if stray is not None:
-        raise ProjectionMismatch(
-            f"event {stray.event_id}: version row from record {stray.from_seq} is not in the log "
-            "(a stray row in event_versions)",
-            event_id=stray.event_id, column=None, seq=int(stray.from_seq),
-        )
-    return ProjectionReport(records, records)
+            pending = (expected, tuple(row[_LOG_WIDTH:]))
+            records += 1
+            if progress is not None and records % 10000 == 0:
+                progress(records)
+        if pending is not None:
+            _compare(*pending)
+    return records
 
 
-def _expected_row(state: Event, record: Record) -> dict[str, Any]:
-    """The version row the write path stores for ``state`` after ``record``, by column name."""
-    row: Any = version_row(state, record)
-    # The write path builds it as a dict, or positionally in table column order.
-    return dict(row) if isinstance(row, dict) else dict(zip(COLUMNS, row, strict=True))
+def _compare(expected: list[Any], stored: tuple[Any, ...]) -> None:
+    """Raise unless the stored row (in :data:`COLUMNS` order) is the expected one.
 
-
-def _compare(expected: dict[str, Any], stored: dict[str, Any]) -> None:
-    for name in COLUMNS:
-        want, found = expected[name], stored[name]
-        if name in _INTEGERS and found is not None:
+    Equal rows, the common case, are one list comparison; a difference is then looked
+    for column by column, and equal documents serialised differently are let pass."""
+    if expected == list(stored):
+        return
+    for index, name in enumerate(COLUMNS):
+        want, found = expected[index], stored[index]
+        if index in _INTEGER_INDEXES and found is not None:
             found = int(found)
         if want == found:
             continue
         if name == "doc" and _same_doc(want, found):
             continue
-        event_id, seq = expected["event_id"], expected["from_seq"]
+        event_id, seq = expected[0], expected[1]
         raise ProjectionMismatch(
             f"event {event_id}: the version from record {seq} has {name} = {_shown(found)}, "
             f"a replay of the log gives {_shown(want)}",

@@ -6,19 +6,21 @@ so a million events never sit in memory at once.
 
 from __future__ import annotations
 
+import json
 import string
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, and_, func, literal_column, or_, select, text, union_all
+from sqlalchemy import Connection, Engine, and_, func, literal_column, or_, select, text, union_all
 
 from chronicle import fulltext
 from chronicle.dates import bound_text, instant_from_bound_text
-from chronicle.model import Record, Status, fold_text
+from chronicle.model import GENESIS_HASH, Event, Record, Status, fold_text
+from chronicle.projection import event_from_doc
 from chronicle.query import EventQuery
 from chronicle.store.hints import likely, unlikely
-from chronicle.store.rows import record_from_row, utc_now_text
+from chronicle.store.rows import Head, record_from_row, utc_now_text
 from chronicle.store.schema import SEP, WIDE_DAYS, current, log_table, versions_table
 
 _v = versions_table.c
@@ -186,3 +188,27 @@ def records(
     with engine.connect() as conn, conn.execution_options(yield_per=batch_size).execute(stmt) as rows:
         for row in rows:
             yield record_from_row(row)
+
+
+def head_of(conn: Connection) -> Head:
+    """The log's head as ``conn`` sees it."""
+    row = conn.execute(
+        select(log_table.c.seq, log_table.c.hash, log_table.c.recorded_at)
+        .order_by(log_table.c.seq.desc()).limit(1)
+    ).first()
+    if row is None:
+        return Head(0, GENESIS_HASH, None)
+    return Head(int(row.seq), row.hash, row.recorded_at)
+
+
+def current_states(conn: Connection, ids: list[str]) -> dict[str, Event]:
+    """The current state of those of ``ids`` that exist."""
+    found: dict[str, Event] = {}
+    for start in range(0, len(ids), 500):
+        # likely(): otherwise SQLite, guessing that few versions are current, reads every
+        # current version for each chunk — an import would take quadratic time.
+        stmt = select(_v.doc).where(likely(current)).where(_v.event_id.in_(ids[start:start + 500]))
+        for doc in conn.execute(stmt).scalars():
+            event = event_from_doc(json.loads(doc))
+            found[event.id] = event
+    return found

@@ -23,8 +23,7 @@ from chronicle import fulltext
 from chronicle.errors import Conflict, TamperedLog
 from chronicle.model import GENESIS_HASH, NO_EVENT_KINDS, PAYLOAD_VERSION, Draft, Event, EventFields, Kind, Record, chain_hash
 from chronicle.projection import PROJECTION_VERSION, apply, event_from_doc
-from chronicle.store import dialects
-from chronicle.store.hints import likely
+from chronicle.store import dialects, queries
 from chronicle.store.rows import (
     AppendResult,
     Head,
@@ -130,30 +129,6 @@ def writing(engine: Engine) -> Iterator[Connection]:
         yield conn
 
 
-def head_of(conn: Connection) -> Head:
-    """The log's head as ``conn`` sees it."""
-    row = conn.execute(
-        select(log_table.c.seq, log_table.c.hash, log_table.c.recorded_at)
-        .order_by(log_table.c.seq.desc()).limit(1)
-    ).first()
-    if row is None:
-        return Head(0, GENESIS_HASH, None)
-    return Head(int(row.seq), row.hash, row.recorded_at)
-
-
-def current_states(conn: Connection, ids: list[str]) -> dict[str, Event]:
-    """The current state of those of ``ids`` that exist."""
-    found: dict[str, Event] = {}
-    for start in range(0, len(ids), 500):
-        # likely(): otherwise SQLite, guessing that few versions are current, reads every
-        # current version for each chunk — an import would take quadratic time.
-        stmt = select(_v.doc).where(likely(current)).where(_v.event_id.in_(ids[start:start + 500]))
-        for doc in conn.execute(stmt).scalars():
-            event = event_from_doc(json.loads(doc))
-            found[event.id] = event
-    return found
-
-
 def append(
     engine: Engine, drafts: Iterable[Draft], *, batch_size: int, now: Callable[[], datetime] | None,
     progress: Callable[[int], None] | None,
@@ -162,13 +137,13 @@ def append(
     clock = now or (lambda: datetime.now(UTC))
     try:
         with writing(engine) as conn:
-            writer = BatchWriter(conn, head_of(conn), batch_size)
+            writer = BatchWriter(conn, queries.head_of(conn), batch_size)
             for draft in drafts:
                 writer.add(draft, utc_now_text(clock()))
                 if progress is not None and writer.count % 1000 == 0:
                     progress(writer.count)
             writer.finish()
-            return AppendResult(writer.count, writer.first_seq, head_of(conn))
+            return AppendResult(writer.count, writer.first_seq, queries.head_of(conn))
     except IntegrityError as error:
         raise Conflict(
             "the write conflicts with the archive (an event id exists already, "
@@ -185,18 +160,18 @@ def append_planned(
     clock = now or (lambda: datetime.now(UTC))
     try:
         with writing(engine) as conn:
-            writer = BatchWriter(conn, head_of(conn), 2000)
+            writer = BatchWriter(conn, queries.head_of(conn), 2000)
             seen = 0
             for chunk in chunks:
                 writer.flush()
-                existing = current_states(conn, [key(item) for item in chunk])
+                existing = queries.current_states(conn, [key(item) for item in chunk])
                 for draft in plan(chunk, existing):
                     writer.add(draft, utc_now_text(clock()))
                 seen += len(chunk)
                 if progress is not None:
                     progress(seen)
             writer.finish()
-            return AppendResult(writer.count, writer.first_seq, head_of(conn))
+            return AppendResult(writer.count, writer.first_seq, queries.head_of(conn))
     except IntegrityError as error:
         raise Conflict(
             "the write conflicts with the archive (an event id exists already)",
@@ -207,7 +182,7 @@ def append_planned(
 def append_records(engine: Engine, records: Iterable[Record]) -> AppendResult:
     """Append records verbatim, each checked by :func:`check_link` (see :meth:`Store.append_records`)."""
     with writing(engine) as conn:
-        writer = BatchWriter(conn, head_of(conn), 2000)
+        writer = BatchWriter(conn, queries.head_of(conn), 2000)
         for record in records:
             stored_payload = payload_json(record.payload)
             body = record_body_json(
@@ -218,7 +193,7 @@ def append_records(engine: Engine, records: Iterable[Record]) -> AppendResult:
                        expected_prev=writer.prev_hash, last_at=writer.last_at, body=body, digest=record.hash)
             writer.add_verbatim(record, stored_payload)
         writer.finish()
-        return AppendResult(writer.count, writer.first_seq, head_of(conn))
+        return AppendResult(writer.count, writer.first_seq, queries.head_of(conn))
 
 
 def rebuild_projection(engine: Engine, *, only_if_stale: bool) -> int | None:

@@ -66,13 +66,11 @@ def unneutralise(text: str) -> str:
 
 
 def _may_need_mark(text: str) -> bool:
-    # The common cell has no starter at all: skip the substitution (a hot path). One
-    # search for any of the characters (every starter, and "'", is among them) rather
-    # than a scan of the cell per character.
-    return _ANY_STARTER.search(text) is not None
-
-
-_ANY_STARTER = re.compile("[=+\\-@'\t\r]")
+    # The common cell has no starter at all: skip the substitution (a hot path). Every
+    # starter, and "'", is looked for on its own: `in` on a str is a fast C search, several
+    # times cheaper than a generator over them or one character-class regex.
+    return ("=" in text or "+" in text or "-" in text or "@" in text or "'" in text
+            or "\t" in text or "\r" in text)
 
 
 def neutralise_json(text: str) -> str:
@@ -82,6 +80,12 @@ def neutralise_json(text: str) -> str:
     Only for JSON whose values are all strings (the ``sources`` cell): outside strings
     JSON puts no formula starter after those characters.
     """
+    if not ("=" in text or "+" in text or "@" in text or "'" in text or "\t" in text or "\r" in text
+            or "\n" in text or '"-' in text or ",-" in text or ";-" in text):
+        # No starter after a separator or quote can be in it (every cell holds "-", in
+        # its dates, so that one is looked for after each boundary): the common cell
+        # skips the regular expression. Fast C searches, about a fifth of the regex.
+        return text
     return _JSON_STARTER.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 

@@ -98,9 +98,17 @@ def _date_cells(date: str, end: str | None) -> tuple[str, str, str, str, str, st
 
 
 @functools.lru_cache(maxsize=32768)
-def _list_cell(values: tuple[str, ...]) -> str:
-    """:func:`encode_list`, once per distinct list: tags and actors repeat across events."""
-    return encode_list(values)
+def _list_cell(values: tuple[str, ...], safe: bool) -> str:
+    """:func:`encode_list` (neutralised when ``safe``), once per distinct list: tags and
+    actors repeat across events."""
+    cell = encode_list(values)
+    return neutralise(cell) if safe else cell
+
+
+@functools.lru_cache(maxsize=4096)
+def _place_cell(place: str, safe: bool) -> str:
+    """A place cell, once per distinct place (a few hundred in a large archive)."""
+    return neutralise(place) if safe else place
 
 
 #: Where the free-text cells are in a row (the only cells a carriage return can be in).
@@ -134,18 +142,20 @@ def doc_row(doc: Mapping[str, Any], safe: bool, sources_cell: str | None = None)
     (:func:`chronicle.projection.event_to_doc`); ``sources_cell`` when the caller already
     has it (:func:`stored_sources_cell`)."""
     date, earliest, latest, precision, approximate, uncertain, end = _date_cells(doc["date"], doc["end"])
-    tags, actors = doc["tags"], doc["actors"]
-    text = [doc["title"], doc["description"], _list_cell(tuple(tags)) if tags else "",
-            _list_cell(tuple(actors)) if actors else "", doc["place"] or ""]
-    sources = doc["sources"]
+    tags, actors, place = doc["tags"], doc["actors"], doc["place"]
+    title, description = doc["title"], doc["description"]
     if sources_cell is None:
+        sources = doc["sources"]
         sources_cell = _compact_json(sources) if sources else ""
     if safe:
-        # Formula starters wherever a cell may begin under any separator (issue 16).
-        text = [neutralise(t) for t in text]
+        # Formula starters wherever a cell may begin under any separator (issue 16); the
+        # list and place cells are neutralised once per distinct value (cached).
+        title, description = neutralise(title), neutralise(description)
         sources_cell = neutralise_json(sources_cell)
     return [
-        doc["id"], date, earliest, latest, precision, approximate, uncertain, end, *text,
+        doc["id"], date, earliest, latest, precision, approximate, uncertain, end, title, description,
+        _list_cell(tuple(tags), safe) if tags else "", _list_cell(tuple(actors), safe) if actors else "",
+        _place_cell(place, safe) if place else "",
         sources_cell,
         str(doc["revision"]), doc["created_at"], doc["updated_at"], doc["status"],
         # The fields whose sources disagree ("date", "date; place"); empty when none do.

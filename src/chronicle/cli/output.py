@@ -31,12 +31,24 @@ def event_line(event: Event, width: int = 26) -> str:
     return f"{style(date.ljust(width), fg='cyan')} {style(event.id, fg='yellow')}  {event.title}{status}"
 
 
-def doc_line(doc: dict[str, Any], width: int = 26) -> str:
-    """:func:`event_line` of the event a stored document describes, from the document."""
-    date = doc_dates(doc["date"], doc["end"])["display_date"]
+def doc_line(doc: dict[str, Any], width: int = 26, *, colour: bool | None = None) -> str:
+    """:func:`event_line` of the event a stored document describes, from the document.
+
+    ``colour``: whether to style it (:func:`use_colour` when not given — a listing
+    asks once, not once per line: it looks at the terminal each time)."""
+    date = _display_date(doc["date"], doc["end"])
     status = " [retracted]" if doc["status"] == "retracted" else ""
     status += " [disputed]" if doc.get("disputed") else ""
-    return f"{style(date.ljust(width), fg='cyan')} {style(doc['id'], fg='yellow')}  {doc['title']}{status}"
+    if colour is None:
+        colour = use_colour()
+    if colour:
+        return f"{click.style(date.ljust(width), fg='cyan')} {click.style(doc['id'], fg='yellow')}  {doc['title']}{status}"
+    return f"{date.ljust(width)} {doc['id']}  {doc['title']}{status}"
+
+
+def _display_date(date: str, end: str | None) -> str:
+    display: str = doc_dates(date, end)["display_date"]
+    return display
 
 
 def event_detail(event: Event) -> str:

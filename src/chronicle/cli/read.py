@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from chronicle.cli.output import doc_line, event_detail, json_array, record_history, record_line
+from chronicle.cli.output import doc_line, event_detail, json_array, record_history, record_line, use_colour
 from chronicle.cli.settings import Settings
 from chronicle.projection import event_json, event_to_doc, load_doc
 
@@ -99,10 +99,13 @@ def show(settings: Settings, /, event_id: str | None, fmt: str, limit: int | Non
         for doc in docs:
             sys.stdout.write(dumps(event_json(doc), ensure_ascii=False, sort_keys=True) + "\n")
     else:
-        count = 0
+        # One look at the terminal for the whole listing, and buffered writes (click.echo
+        # flushes each line): the table is a million lines for a large archive.
+        colour, write, count = use_colour(), sys.stdout.write, 0
         for doc in docs:
-            click.echo(doc_line(doc))
+            write(doc_line(doc, colour=colour) + "\n")
             count += 1
+        sys.stdout.flush()
         if count == 0 and sys.stdout.isatty():
             click.echo("no events match", err=True)
 

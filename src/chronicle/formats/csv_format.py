@@ -5,142 +5,58 @@ LF line ends (``excel``: a byte-order mark and CRLF, which spreadsheet programs 
 read UTF-8, and control characters other than tab, LF and CR shown as U+FFFD — plain CSV
 keeps them, for an exact round trip). Tags and actors are ``;``-separated (a JSON array when a value itself holds
 ``;``); sources are a JSON array in one cell and, with ``sources_file``, one row per event
-× source in a second, long-format CSV (:data:`SOURCE_COLUMNS`).
+× source in a second, long-format CSV (:data:`SOURCE_COLUMNS`). Text cells are made safe
+for spreadsheets (:mod:`chronicle.formats.csv_cells`).
 
-**Spreadsheet safety.** A text cell starting with ``=``, ``+``, ``-``, ``@``, tab or
-carriage return would run as a formula in a spreadsheet. By default such cells — in
-the text columns only (:data:`TEXT_COLUMNS`), never dates or numbers — get a leading
-``'``, which spreadsheets show as "this is text" and hide. A spreadsheet may also
-split the file on another separator than the comma (``;`` in many European locales,
-tab, or whatever the user picks in the import dialog), and then a cell can *begin in
-the middle* of ours: ``x;=1+1`` would give a cell ``=1+1``. So the same ``'`` goes
-after every character a spreadsheet may split on or quote with (``,`` ``;`` tab, CR,
-LF, ``"``) when a formula starter follows it; in the JSON ``sources`` cell the starter
-is written as a JSON ``\\u`` escape instead (the same JSON, decoded the same). So that
-this stays reversible, a ``'`` in such a place gets one more, and the importer removes
-a ``'`` only where the exporter added one. ``raw`` turns neutralising off (for programs).
-
-Import (:func:`read_csv`): chronicle's own CSV (any file with ``title`` and ``date``
-columns) needs no options; other files need ``--map``/``--mapping`` or a ``--preset``
-(:mod:`chronicle.formats.mapping`). Rows stream from disk; memory stays flat.
+Import (:func:`read_csv`) lives in :mod:`chronicle.formats.csv_import`; every name this
+module ever had is still importable from here.
 """
 
 from __future__ import annotations
 
-import codecs
 import csv
 import functools
 import json
-import re
-import sys
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any, TextIO
 
-import orjson
-
 from chronicle.atomicfile import atomic_text
 from chronicle.dates import parse_span
-from chronicle.errors import InvalidInput
 from chronicle.formats import ExportContext, ExportStats
 from chronicle.formats.controls import ControlFree
-from chronicle.formats.mapping import (
-    FieldMap,
-    Row,
-    RowError,
-    Skip,
-    build,
-    converter_for,
-    preset_columns,
+from chronicle.formats.csv_cells import (
+    CLAIM_COLUMNS,
+    COLUMNS,
+    SOURCE_COLUMNS,
+    SOURCE_TEXT,
+    TEXT_COLUMNS,
+    decode_list,
+    encode_list,
+    neutralise,
+    neutralise_json,
+    unneutralise,
 )
-from chronicle.formats.presets import NAMES as PRESET_NAMES
-from chronicle.formats.rows import RowStream, SourceRow
-from chronicle.incoming import FileVersion, Incoming
-from chronicle.model import Event, Source, make_source, source_of
+from chronicle.formats.csv_import import (
+    CsvRow,
+    check_utf8,
+    decode_sources,
+    own_row,
+    read_csv,
+)
+from chronicle.model import Event, Source
 from chronicle.projection import event_to_doc, load_doc
 
-#: The columns of an export, in order. Stable: new columns are only ever appended.
-COLUMNS = (
-    "id", "date", "earliest_day", "latest_day", "precision", "approximate", "uncertain", "end",
-    "title", "description", "tags", "actors", "place", "sources",
-    "revision_count", "first_recorded", "last_changed", "status", "disputed",
-)
-#: Free-text columns: the only ones that are neutralised against formulas.
-TEXT_COLUMNS = ("title", "description", "tags", "actors", "place")
-#: The long-format sources file: one row per event × source.
-SOURCE_COLUMNS = ("event_id", "source_number", "url", "title", "publisher", "published", "accessed",
-                  "archived_url", "quote")
-_SOURCE_TEXT = ("url", "title", "publisher", "published", "accessed", "archived_url", "quote")
-#: The long-format claims file: one row per event × claim (see :mod:`chronicle.claims`).
-CLAIM_COLUMNS = ("event_id", "claim_number", "field", "value", "rank", "note", "sources")
-_CLAIM_TEXT = ("value", "note")
+__all__ = [
+    "BOM", "CLAIM_COLUMNS", "COLUMNS", "SOURCE_COLUMNS", "TEXT_COLUMNS", "CsvRow", "check_utf8",
+    "decode_list", "decode_sources", "doc_row", "encode_list", "encode_sources", "event_row", "export_csv",
+    "export_csv_docs", "neutralise", "neutralise_json", "own_row", "read_csv", "stored_sources_cell",
+    "unneutralise",
+]
 
-_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-_ESCAPED = (*_TRIGGERS, "'")
 BOM = "\ufeff"
 #: One encoder for every sources cell (``json.dumps`` with options builds a new one per call).
 _compact_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-
-csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
-
-
-#: Characters a spreadsheet may split a line on, or quote with: a cell can start after them.
-_BOUNDARIES = ",;\t\r\n\""
-_STARTER = "[" + re.escape("".join(_ESCAPED)) + "]"
-_NEEDS_MARK = re.compile(f"(^|[{re.escape(_BOUNDARIES)}])(?={_STARTER})")
-_ADDED_MARK = re.compile(f"(^|[{re.escape(_BOUNDARIES)}])'(?={_STARTER})")
-_JSON_STARTER = re.compile(f"(?<=[{re.escape(_BOUNDARIES)}])[=+\\-@']")
-
-
-def neutralise(text: str) -> str:
-    """``=1+1`` → ``'=1+1``; ``x;=1+1`` → ``x;'=1+1``; ``'quoted`` → ``''quoted``.
-
-    Wherever a spreadsheet cell could begin — the start, or after a separator or quote
-    character of any dialect — a formula starter (or a ``'``) gets a ``'`` before it.
-    """
-    return _NEEDS_MARK.sub(r"\1'", text) if _may_need_mark(text) else text
-
-
-def unneutralise(text: str) -> str:
-    """Undo :func:`neutralise`: drop a ``'`` only where it was added."""
-    return _ADDED_MARK.sub(r"\1", text) if "'" in text else text
-
-
-def _may_need_mark(text: str) -> bool:
-    # The common cell has no starter at all: skip the regular expression (a hot path).
-    return text.startswith(_ESCAPED) or any(c in text for c in "=+-@'\t\r")
-
-
-def neutralise_json(text: str) -> str:
-    """A JSON text whose strings cannot start a formula in any dialect: a starter after a
-    separator or quote character is written as its ``\\uXXXX`` escape (same JSON value).
-
-    Only for JSON whose values are all strings (the ``sources`` cell): outside strings
-    JSON puts no formula starter after those characters.
-    """
-    return _JSON_STARTER.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
-
-
-def encode_list(values: Iterable[str]) -> str:
-    """``a; b`` — or a JSON array when a value holds ``;`` (so decoding is exact)."""
-    items = list(values)
-    joined = "; ".join(items)
-    if not joined.startswith("[") and ";" not in "".join(items) and all(v and v == v.strip() for v in items):
-        return joined  # the common case, known to decode exactly without trying
-    return joined if decode_list(joined) == items else json.dumps(items, ensure_ascii=False)
-
-
-def decode_list(text: str) -> list[str]:
-    text = text.strip()
-    if text.startswith("["):
-        try:
-            data = json.loads(text)
-        except ValueError:
-            data = None
-        if isinstance(data, list) and all(isinstance(v, str) for v in data):
-            return data
-    return [part.strip() for part in text.split(";") if part.strip()]
 
 
 def encode_sources(sources: Iterable[Source]) -> str:
@@ -187,9 +103,17 @@ def _date_cells(date: str, end: str | None) -> tuple[str, str, str, str, str, st
 
 
 @functools.lru_cache(maxsize=32768)
-def _list_cell(values: tuple[str, ...]) -> str:
-    """:func:`encode_list`, once per distinct list: tags and actors repeat across events."""
-    return encode_list(values)
+def _list_cell(values: tuple[str, ...], safe: bool) -> str:
+    """:func:`encode_list` (neutralised when ``safe``), once per distinct list: tags and
+    actors repeat across events."""
+    cell = encode_list(values)
+    return neutralise(cell) if safe else cell
+
+
+@functools.lru_cache(maxsize=4096)
+def _place_cell(place: str, safe: bool) -> str:
+    """A place cell, once per distinct place (a few hundred in a large archive)."""
+    return neutralise(place) if safe else place
 
 
 #: Where the free-text cells are in a row (the only cells a carriage return can be in).
@@ -223,18 +147,20 @@ def doc_row(doc: Mapping[str, Any], safe: bool, sources_cell: str | None = None)
     (:func:`chronicle.projection.event_to_doc`); ``sources_cell`` when the caller already
     has it (:func:`stored_sources_cell`)."""
     date, earliest, latest, precision, approximate, uncertain, end = _date_cells(doc["date"], doc["end"])
-    tags, actors = doc["tags"], doc["actors"]
-    text = [doc["title"], doc["description"], _list_cell(tuple(tags)) if tags else "",
-            _list_cell(tuple(actors)) if actors else "", doc["place"] or ""]
-    sources = doc["sources"]
+    tags, actors, place = doc["tags"], doc["actors"], doc["place"]
+    title, description = doc["title"], doc["description"]
     if sources_cell is None:
+        sources = doc["sources"]
         sources_cell = _compact_json(sources) if sources else ""
     if safe:
-        # Formula starters wherever a cell may begin under any separator (issue 16).
-        text = [neutralise(t) for t in text]
+        # Formula starters wherever a cell may begin under any separator (issue 16); the
+        # list and place cells are neutralised once per distinct value (cached).
+        title, description = neutralise(title), neutralise(description)
         sources_cell = neutralise_json(sources_cell)
     return [
-        doc["id"], date, earliest, latest, precision, approximate, uncertain, end, *text,
+        doc["id"], date, earliest, latest, precision, approximate, uncertain, end, title, description,
+        _list_cell(tuple(tags), safe) if tags else "", _list_cell(tuple(actors), safe) if actors else "",
+        _place_cell(place, safe) if place else "",
         sources_cell,
         str(doc["revision"]), doc["created_at"], doc["updated_at"], doc["status"],
         # The fields whose sources disagree ("date", "date; place"); empty when none do.
@@ -299,7 +225,7 @@ def export_csv_docs(docs: Iterable[Mapping[str, Any] | str], out: TextIO, ctx: E
                 row = [doc["id"], str(number), *(cells.get(k, "") for k in SOURCE_COLUMNS[2:])]
                 if safe:
                     # URLs too: a URL may hold `;=` (this file is for reading, never imported).
-                    row = [neutralise(v) if k in _SOURCE_TEXT else v for k, v in zip(SOURCE_COLUMNS, row, strict=True)]
+                    row = [neutralise(v) if k in SOURCE_TEXT else v for k, v in zip(SOURCE_COLUMNS, row, strict=True)]
                 side_writer.writerow(row)
     return ExportStats(written)
 
@@ -318,222 +244,3 @@ def _with_claim_rows(docs: Iterable[Mapping[str, Any] | str], claims_writer: Any
             claims_writer.writerow([doc["id"], str(number), claim["field"], cells["value"], claim["rank"],
                                     cells["note"], _compact_json(claim["sources"]) if claim["sources"] else ""])
         yield doc
-
-
-# ---------------------------------------------------------------------------------
-# Import
-
-
-class CsvRow:
-    """One data row, its cells looked up by header name."""
-
-    __slots__ = ("cells", "index", "label", "number")
-
-    def __init__(self, number: int, cells: list[str], index: dict[str, int], label: str) -> None:
-        self.number = number
-        self.cells = cells
-        self.index = index
-        self.label = label
-
-    @property
-    def where(self) -> str:
-        return f"{self.label}: row {self.number}"
-
-    def cell(self, column: str) -> str:
-        position = self.index.get(column)
-        return self.cells[position] if position is not None else ""
-
-    def values(self, column: str) -> list[str]:
-        value = self.cell(column)
-        return [value] if value.strip() else []
-
-    def has(self, column: str) -> bool:
-        return column in self.index
-
-
-_OWN_COLUMNS = {"date": ("date",), "end": ("end",), "title": ("title",), "id": ("id",), "source": ("sources",),
-                "tags": ("tags",), "actors": ("actors",)}
-
-
-def own_row(row: Row) -> Incoming | Skip:
-    """A row of chronicle's own CSV (or of any file with the same column names)."""
-    assert isinstance(row, CsvRow)
-    cell = row.cell
-    sources = decode_sources(cell("sources"))
-    event_id = cell("id").strip() or None
-    item = build(
-        row, event_id=event_id, title=unneutralise(cell("title")), date=cell("date"),
-        end=cell("end").strip() or None, description=unneutralise(cell("description")),
-        tags=decode_list(unneutralise(cell("tags"))), actors=decode_list(unneutralise(cell("actors"))),
-        place=unneutralise(cell("place")).strip() or None, sources=sources, columns=_OWN_COLUMNS,
-    )
-    # An export's revision_count says how new this copy is (see FileVersion).
-    count = cell("revision_count").strip()
-    if count.isdigit() and int(count) > 0:
-        return replace(item, version=FileVersion(int(count)))
-    return item
-
-
-def decode_sources(text: str) -> list[Source]:
-    """The sources cell: a JSON array of source objects, or ``;``-separated URLs."""
-    text = text.strip()
-    if not text:
-        return []
-    if not text.startswith("["):
-        return [make_source(url.strip(), field_prefix="sources") for url in text.split(";") if url.strip()]
-    try:
-        # orjson reads these cells about 3× faster; anything it refuses (a lone
-        # surrogate escape, NaN) is read by json as before, so what is accepted and
-        # every message stay the same.
-        data = orjson.loads(text)
-    except orjson.JSONDecodeError:
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise RowError(f"is not a JSON array of sources ({error.msg})", field="sources",
-                           value=_short(text)) from None
-    if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
-        raise RowError("is not a JSON array of source objects", field="sources", value=_short(text))
-    result = []
-    for item in data:
-        if not item.keys() <= _SOURCE_KEY_SET or not all(type(v) is str for v in item.values()):
-            raise RowError("has a source with unknown keys or non-text values", field="sources",
-                           value=_short(text), accepted=", ".join(SOURCE_COLUMNS[2:]))
-        get = item.get
-        try:
-            result.append(source_of(get("url"), get("title"), get("publisher"), get("published"),
-                                    get("accessed"), get("archived_url"), get("quote"), "sources"))
-        except InvalidInput as error:
-            raise RowError(error.message, field="sources", value=error.value, accepted=error.accepted) from None
-    return result
-
-
-_SOURCE_KEY_SET = frozenset(SOURCE_COLUMNS[2:])
-
-
-def _short(text: str, limit: int = 80) -> str:
-    return text if len(text) <= limit else text[:limit] + "…"
-
-
-def read_csv(path: Path, options: Mapping[str, Any]) -> RowStream:
-    """Rows of ``path`` as import items, checked one by one as they stream.
-
-    Raises at once (before anything is written) when the file has no usable header;
-    bad rows are handled by :class:`~chronicle.formats.rows.RowStream`'s policy.
-    """
-    label = str(options.get("label") or path)
-    fields = FieldMap.parse(options.get("map") or (), options.get("mapping_file"))
-    preset = options.get("preset")
-    convert = converter_for(preset, fields)
-    check_utf8(path, label)
-    header = _header(path, label)
-    index: dict[str, int] = {}
-    for position, name in enumerate(header):
-        index.setdefault(name.strip(), position)
-    shown = list(index)
-    if convert is None:
-        missing = [c for c in ("title", "date") if c not in index]
-        if missing:
-            raise InvalidInput(
-                "has no header naming the columns title and date", field="header", value=_short(",".join(header)),
-                where=f"{label}: row 1",
-                accepted="chronicle's CSV columns, or say which columns to read with --map FIELD=COLUMN "
-                         f"or --preset {'|'.join(PRESET_NAMES)}",
-            )
-        convert = own_row
-    elif preset is not None:
-        missing = [c for c in preset_columns(preset) if c not in index]
-        if missing:
-            raise InvalidInput(f"is not a {preset} file: its header lacks {', '.join(missing)}", field="header",
-                               value=_short(",".join(header)), where=f"{label}: row 1")
-    else:
-        fields.check(index.__contains__, f"{label}: row 1", shown)
-
-    def rows() -> Iterator[SourceRow]:
-        return _data_rows(path, label, index, len(header))
-
-    return RowStream(rows, convert, label=label, header=header,
-                     skip_invalid=bool(options.get("skip_invalid")), rejects=options.get("rejects"))
-
-
-def _open(path: Path) -> IO[str]:
-    # utf-8-sig: files written with --excel (or by Excel) start with a byte-order mark.
-    return open(path, encoding="utf-8-sig", newline="")
-
-
-def check_utf8(path: Path, label: str) -> None:
-    """Refuse a file that is not UTF-8 before any row is read (a fast pass over the bytes),
-    saying where the first invalid byte is."""
-    error = _not_utf8(path, label)
-    if error is not None:
-        raise error
-
-
-def _not_utf8(path: Path, label: str) -> InvalidInput | None:
-    """Where the first invalid byte is (None if there is none)."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    offset = lines = 0
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            try:
-                decoder.decode(block)
-            except UnicodeDecodeError as error:
-                bad = max(error.start - len(decoder.getstate()[0]), 0)
-                lines += block.count(b"\n", 0, bad)
-                where = f"line {lines + 1}, byte {offset + bad}"
-                break
-            offset += len(block)
-            lines += block.count(b"\n")
-        else:
-            try:
-                decoder.decode(b"", final=True)
-                return None
-            except UnicodeDecodeError:
-                where = "at its end"
-    return InvalidInput(f"is not valid UTF-8 ({where})", field="file", value=label,
-                        accepted="a UTF-8 CSV file (save as 'CSV UTF-8')")
-
-
-def _delimiter(path: Path) -> str:
-    """Tab for ``.tsv`` files, comma otherwise."""
-    return "\t" if path.suffix.lower() == ".tsv" else ","
-
-
-def _header(path: Path, label: str) -> list[str]:
-    try:
-        with _open(path) as handle:
-            header = next(csv.reader(handle, delimiter=_delimiter(path)), None)
-    except UnicodeDecodeError:
-        raise _not_utf8(path, label) or InvalidInput("is not valid UTF-8", field="file", value=label) from None
-    except csv.Error as error:
-        raise InvalidInput(f"is not valid CSV ({error})", field="file", value=label, where=f"{label}: row 1") from None
-    if header is None or not any(cell.strip() for cell in header):
-        raise InvalidInput("has no header row", field="file", value=label,
-                           accepted="a first row naming the columns (title, date, …)")
-    return header
-
-
-def _data_rows(path: Path, label: str, index: dict[str, int], width: int) -> Iterator[SourceRow]:
-    number = 1
-    with _open(path) as handle:
-        reader = csv.reader(handle, delimiter=_delimiter(path))
-        try:
-            next(reader, None)
-            for cells in reader:
-                number += 1
-                if not cells:
-                    continue  # a blank line
-                row = CsvRow(number, cells, index, label)
-                if len(cells) != width:
-                    if len(cells) < width and not any(cells):
-                        continue
-                    problem = RowError(f"has {len(cells)} cells, the header has {width}", field="row",
-                                       value=_short(",".join(cells)), accepted="one cell per header column")
-                    yield SourceRow(row, cells, problem)
-                    continue
-                yield SourceRow(row, cells)
-        except UnicodeDecodeError:
-            raise _not_utf8(path, label) or InvalidInput("is not valid UTF-8", field="file", value=label) from None
-        except csv.Error as error:
-            raise InvalidInput(f"is not valid CSV ({error})", field="file", value=label,
-                               where=f"{label}: row {number + 1}") from None

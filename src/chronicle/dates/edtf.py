@@ -1,6 +1,6 @@
 """The EDTF grammar: level 0, level 1, and the parts of level 2 chronicle reads.
 
-One regular expression reads a whole date; :func:`_from_edtf` checks that it exists
+One regular expression reads a whole date; :func:`from_edtf_match` checks that it exists
 (months 1–12 or seasons, days of that month, times of day) and builds the
 :class:`~chronicle.dates.value.HistDate`. Sets (``[a, b..c]``) are read here too.
 """
@@ -9,22 +9,24 @@ from __future__ import annotations
 
 import re
 
-from chronicle.dates.instant import _MONTHS, MAX_YEAR_DIGITS, _month_length, _year_words
+from chronicle.dates.instant import MAX_YEAR_DIGITS, MONTH_NAMES, month_length, year_words
 from chronicle.dates.qualifiers import read_components
-from chronicle.dates.value import HistDate, _one_of, qualified
+from chronicle.dates.value import HistDate, make_one_of, qualified
 from chronicle.errors import BadDate
 
 ACCEPTED = (
     "EDTF like 2023, 2023-10, 2024-01-09, 2025-04-13T20:00:00.5Z, -0489 (490 BC), Y12000, "
     "2024-21 (spring), 201X, 2024-XX, 2024~ (approximate), 2025? (uncertain), "
-    "2025-01-01/2025-02-19, 2024-03/.. (ongoing), ../2020, [2023-10, 2023-11-23] (one of); "
+    "2025-01-01/2025-02-19, 2024-03/.. (ongoing), ../2020, [2023-10, 2023-11-23] (one of), "
+    "2004-06~-11 (year and month approximate); "
     "or English like 'Oct 2023', '13 April 2025', 'c. 2024', '55 BC', 'AD 79', 'Spring 2024', "
-    "'early 2024', 'the 2020s', '19th century', 'before 2020', 'between 1951 and 1953', '2024–25'"
+    "'early 2024', 'mid-1990s', 'late 19th century', 'the 2020s', '19th century', 'before 2020', "
+    "'between 1951 and 1953', '2024–25'"
 )
 
 MONTHS_AND_SEASONS = frozenset((*range(1, 13), *range(21, 25)))
 
-_EDTF = re.compile(
+EDTF_PATTERN = re.compile(
     r"""^(?P<year>-?[0-9]{4}|-?[0-9]{3}X|-?[0-9]{2}XX|-?[0-9]XXX
           |Y(?P<long>-?[1-9][0-9]{4,8})|Y(?P<exp>-?[1-9][0-9]*)E(?P<pow>[1-9][0-9]*))
     (?:-(?P<month>[0-9]{2}|XX)
@@ -49,7 +51,7 @@ _PARTIAL = re.compile(
 _SET = re.compile(r"^\[(?P<body>[^\[\]]*)\]$")
 
 
-def _from_edtf(match: re.Match[str], raw: str, field: str) -> HistDate:
+def from_edtf_match(match: re.Match[str], raw: str, field: str) -> HistDate:
     # groups() in pattern order is several times cheaper than groupdict() on this path,
     # which every imported row takes.
     (year_text, long_text, exp_text, pow_text, month_text, day_text, hour_text, minute_text,
@@ -104,10 +106,10 @@ def _from_edtf(match: re.Match[str], raw: str, field: str) -> HistDate:
                           accepted="2024-02-XX, or a day with its time: 2024-02-09T10:00")
         return HistDate(year, month, approximate=approximate, uncertain=uncertain, unspecified_day=True)
     day = int(day_text)
-    last = _month_length(year, month)
+    last = month_length(year, month)
     if not 1 <= day <= last:
         raise BadDate(
-            f"day {day} does not exist in {_MONTHS[month - 1]} {_year_words(year)}",
+            f"day {day} does not exist in {MONTH_NAMES[month - 1]} {year_words(year)}",
             field=field, value=raw, accepted=f"days 1–{last}",
         )
     if hour_text is None:
@@ -127,9 +129,9 @@ def _from_edtf(match: re.Match[str], raw: str, field: str) -> HistDate:
 
 def edtf_date(text: str, raw: str, field: str) -> HistDate | None:
     """``text`` read as one EDTF date (levels 0–2, not a set); None when it is not EDTF."""
-    match = _EDTF.match(text)
+    match = EDTF_PATTERN.match(text)
     if match is not None:
-        return _from_edtf(match, raw, field)
+        return from_edtf_match(match, raw, field)
     partial = _PARTIAL.match(text)
     if partial is not None:
         return _from_partial(partial, raw, field)
@@ -140,10 +142,10 @@ def _from_partial(match: re.Match[str], raw: str, field: str) -> HistDate:
     """``2004-06~-11``, ``?2004-06-~11``: qualified components (EDTF level 2)."""
     year, month, day = match["year"], match["month"], match["day"]
     plain_text = year + (f"-{month}" if month else "") + (f"-{day}" if day else "")
-    plain_match = _EDTF.match(plain_text)
+    plain_match = EDTF_PATTERN.match(plain_text)
     if plain_match is None:
         raise BadDate("is not a valid date", field=field, value=raw, accepted=ACCEPTED)
-    plain = _from_edtf(plain_match, raw, field)
+    plain = from_edtf_match(plain_match, raw, field)
     if plain.season is not None:
         raise BadDate("a season is qualified as a whole", field=field, value=raw,
                       accepted="2024-21~ (approximate), 2024-21? (uncertain)")
@@ -153,7 +155,7 @@ def _from_partial(match: re.Match[str], raw: str, field: str) -> HistDate:
     return qualified(plain, read_components(prefixes, suffixes))
 
 
-def _from_set(text: str, raw: str, field: str) -> HistDate:
+def from_set(text: str, raw: str, field: str) -> HistDate:
     """``[a, b..c, ..d]``: one of these dates (EDTF level 2)."""
     qual = text[-1] if text[-1] in "~?%" and len(text) > 1 else ""
     body_match = _SET.match(text[:-1] if qual else text)
@@ -178,7 +180,7 @@ def _from_set(text: str, raw: str, field: str) -> HistDate:
     if len(members) == 1 and members[0][0] is members[0][1]:
         raise BadDate("is a set of one date", field=field, value=raw,
                       accepted="the date alone, or two or more: [2023-10, 2023-11-23]")
-    return _one_of(tuple(members), approximate=qual in ("~", "%"), uncertain=qual in ("?", "%"))
+    return make_one_of(tuple(members), approximate=qual in ("~", "%"), uncertain=qual in ("?", "%"))
 
 
 def _edtf_only(text: str, raw: str, field: str) -> HistDate:

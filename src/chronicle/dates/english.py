@@ -12,8 +12,8 @@ import re
 from dataclasses import replace
 from datetime import datetime
 
-from chronicle.dates.edtf import ACCEPTED, _from_set, edtf_date
-from chronicle.dates.instant import _MONTHS, MAX_YEAR_DIGITS, _month_length, _year_words
+from chronicle.dates.edtf import ACCEPTED, edtf_date, from_set
+from chronicle.dates.instant import MAX_YEAR_DIGITS, MONTH_NAMES, month_length, year_words
 from chronicle.dates.qualifiers import (
     CENTURY_THIRDS,
     COMPONENTS,
@@ -23,8 +23,8 @@ from chronicle.dates.qualifiers import (
     from_flags,
     read_words,
 )
-from chronicle.dates.span import Span, _sentinel
-from chronicle.dates.value import HistDate, Precision, _one_of, _step, qualified, with_qualifier
+from chronicle.dates.span import Span, open_sentinel
+from chronicle.dates.value import HistDate, Precision, make_one_of, qualified, step_date, with_qualifier
 from chronicle.errors import BadDate
 
 _APPROX_PREFIX = re.compile(
@@ -32,7 +32,7 @@ _APPROX_PREFIX = re.compile(
 )
 _AMBIGUOUS_NUMERIC = re.compile(r"^\s*(\d{1,2})[/.](\d{1,2})[/.](\d{4})\s*$")
 #: "25/12/2024", "3/4/24": a day written with slashes, not an interval.
-_NUMERIC_DATE = re.compile(r"^\s*\d{1,2}([/.])\d{1,2}\1\d{1,4}\s*$")
+NUMERIC_DATE = re.compile(r"^\s*\d{1,2}([/.])\d{1,2}\1\d{1,4}\s*$")
 _TWO_DIGIT_YEAR = re.compile(r"^\s*(?:\d{1,2}[/.-]\d{1,2}[/.-]\d{2}|\d{2}[/.-]\d{1,2}[/.-]\d{1,2})\s*$")
 _NUMBERS = re.compile(r"\d+")
 _FRACTION = re.compile(r":\d{2}[.,]\d")
@@ -43,7 +43,7 @@ _BETWEEN = re.compile(r"^between\s+(?P<a>.+?)\s+and\s+(?P<b>.+)$", re.IGNORECASE
 _RELATIVE = re.compile(r"^(?P<word>before|by|after)\s+(?P<rest>.+)$", re.IGNORECASE)
 _OR_LATER = re.compile(r"^(?P<rest>.+?)\s+or\s+(?P<word>later|earlier)$", re.IGNORECASE)
 _THIRD = re.compile(r"^(?P<word>early|mid|middle|late)[\s-]+(?P<rest>.+)$", re.IGNORECASE)
-_SEASON = re.compile(
+SEASON_PATTERN = re.compile(
     r"^(?P<season>spring|summer|autumn|fall|winter)\s+(?:(?:AD|A\.D\.)\s*)?(?P<year>\d{1,9}"
     r"(?:\s*[–/-]\s*(?P<next>\d{2}|\d{4}))?)(?:\s*(?P<era>AD|CE|BC|BCE))?$",
     re.IGNORECASE,
@@ -66,13 +66,13 @@ _COMPONENT_WORDS = re.compile(r"^(?P<date>.*\S)\s*\((?P<words>[A-Za-z ,;]+)\)$")
 _BARE_YEAR = re.compile(r"^\d{1,9}$")
 _MENTIONS_BC = re.compile(r"\bb\.?\s?c\.?(?:e\.?)?(?![a-z])", re.IGNORECASE)
 _RANGE_DASH = re.compile(r"\s*[–—]\s*|\s+-\s+|\s+to\s+")
-_SHORT_RANGE = re.compile(r"^(?P<a>\d{4})\s*[-–—]\s*(?P<b>\d{2})$")
+SHORT_RANGE = re.compile(r"^(?P<a>\d{4})\s*[-–—]\s*(?P<b>\d{2})$")
 _SINCE_UNTIL = re.compile(r"^(?P<word>since|from|until|till|up to)\s+(?P<rest>.+)$", re.IGNORECASE)
 
 
-def _english_span(text: str, raw: str, field: str) -> Span | None:
+def english_span(text: str, raw: str, field: str) -> Span | None:
     """Ranges written in English (``2024–25``, ``A – B``, ``since A``); None if not one."""
-    short = _SHORT_RANGE.match(text)
+    short = SHORT_RANGE.match(text)
     if short:
         first, second = short.group("a"), short.group("b")
         later = int(first[:2] + second)
@@ -86,8 +86,8 @@ def _english_span(text: str, raw: str, field: str) -> Span | None:
         if word in ("since", "from"):
             return Span(_from_text(words.group("rest"), raw, field), None, open_end=True)
         stop = _from_text(words.group("rest"), raw, field)
-        return Span(replace(_sentinel(stop), open=".."), stop)
-    if _SEASON.match(text) or text.lower().startswith("between "):
+        return Span(replace(open_sentinel(stop), open=".."), stop)
+    if SEASON_PATTERN.match(text) or text.lower().startswith("between "):
         return None
     pieces = _RANGE_DASH.split(text)
     if len(pieces) != 2:
@@ -98,7 +98,7 @@ def _english_span(text: str, raw: str, field: str) -> Span | None:
     right_low = right.lower()
     if left.lower() == "unknown":
         stop = _from_text(right, raw, field)
-        return Span(replace(_sentinel(stop), open="unknown"), stop)
+        return Span(replace(open_sentinel(stop), open="unknown"), stop)
     if right_low == "ongoing":
         return Span(_from_text(left, raw, field), None, open_end=True)
     if right_low == "unknown":
@@ -109,7 +109,7 @@ def _english_span(text: str, raw: str, field: str) -> Span | None:
         start = _from_text(left, raw, field)
     except BadDate:
         # "1 Jan – 19 Feb 2025", "Sep – Dec 2024": the start borrows the end's year.
-        start = _from_text(f"{left} {_year_words(stop.year)}", raw, field)
+        start = _from_text(f"{left} {year_words(stop.year)}", raw, field)
     if stop.latest_instant < start.earliest_instant:
         raise BadDate("ends before it starts", field=field, value=raw, accepted="a range forwards")
     return Span(start, stop)
@@ -121,11 +121,11 @@ def _from_text(text: str, raw: str, field: str) -> HistDate:
     if found is not None:
         return found
     if text.startswith("["):
-        return _from_set(text, raw, field)
-    return _from_english(text, raw, field)
+        return from_set(text, raw, field)
+    return from_english(text, raw, field)
 
 
-def _from_english(text: str, raw: str, field: str) -> HistDate:
+def from_english(text: str, raw: str, field: str) -> HistDate:
     text = _SPACES.sub(" ", text.replace("\u2212", "-")).strip()
     approximate = uncertain = False
     prefix = _APPROX_PREFIX.match(text)
@@ -175,26 +175,26 @@ def _english_words(text: str, raw: str, field: str) -> HistDate:
         if high.latest_instant < low.earliest_instant:
             raise BadDate("says between a later and an earlier date", field=field, value=raw,
                           accepted="'between A and B' with A first")
-        return _one_of(((low, high),))
+        return make_one_of(((low, high),))
     relative = _RELATIVE.match(text)
     if relative:
         word = relative.group("word").lower()
         anchor = _from_text(relative.group("rest"), raw, field)
         if word == "by":
-            return _one_of(((None, anchor),))
-        step = _step(anchor, -1 if word == "before" else 1)
+            return make_one_of(((None, anchor),))
+        step = step_date(anchor, -1 if word == "before" else 1)
         if step is None:
             raise BadDate(f"cannot say '{word}' of this date", field=field, value=raw,
                           accepted=f"'{word}' a year, month or day")
-        return _one_of(((None, step),) if word == "before" else ((step, None),))
+        return make_one_of(((None, step),) if word == "before" else ((step, None),))
     later = _OR_LATER.match(text)
     if later:
         anchor = _from_text(later.group("rest"), raw, field)
-        return _one_of(((anchor, None),) if later.group("word").lower() == "later" else ((None, anchor),))
+        return make_one_of(((anchor, None),) if later.group("word").lower() == "later" else ((None, anchor),))
     third = _THIRD.match(text)
     if third:
         return _third(third, raw, field)
-    season = _SEASON.match(text)
+    season = SEASON_PATTERN.match(text)
     if season:
         return _season(season, raw, field)
     decade = _DECADE.match(text)
@@ -249,13 +249,13 @@ def _third(match: re.Match[str], raw: str, field: str) -> HistDate:
         year, digits = whole.year, whole.unspecified_digits
         if digits == 0:
             first, last = YEAR_THIRDS[word]
-            return _one_of(((HistDate(year, first), HistDate(year, last)),))
+            return make_one_of(((HistDate(year, first), HistDate(year, last)),))
         if digits == 1 and year > 100:
             first, last = DECADE_THIRDS[word]
-            return _one_of(((HistDate(year + first), HistDate(year + last)),))
+            return make_one_of(((HistDate(year + first), HistDate(year + last)),))
         if digits == 2:
             first, last = CENTURY_THIRDS[word]
-            return _one_of(((HistDate(year + first), HistDate(year + last)),))
+            return make_one_of(((HistDate(year + first), HistDate(year + last)),))
     raise BadDate("early/mid/late needs a year, a decade or a century", field=field, value=raw,
                   accepted="'early 2024' (Jan–Apr), 'mid-1990s' (1994–1996), 'late 19th century' (1867–1899)")
 
@@ -289,9 +289,9 @@ def _with_year(rest: str, year: int, raw: str, field: str) -> HistDate:
     probe = _dateutil(f"{rest} 2000", raw, field)
     if probe.precision > Precision.DAY and year < 1:
         raise BadDate("gives a time of day in a BC year", field=field, value=raw, accepted="a day without a time")
-    if probe.day is not None and probe.month is not None and probe.day > _month_length(year, probe.month):
-        raise BadDate(f"day {probe.day} does not exist in {_MONTHS[probe.month - 1]} {_year_words(year)}",
-                      field=field, value=raw, accepted=f"days 1–{_month_length(year, probe.month)}")
+    if probe.day is not None and probe.month is not None and probe.day > month_length(year, probe.month):
+        raise BadDate(f"day {probe.day} does not exist in {MONTH_NAMES[probe.month - 1]} {year_words(year)}",
+                      field=field, value=raw, accepted=f"days 1–{month_length(year, probe.month)}")
     return replace(probe, year=year)
 
 

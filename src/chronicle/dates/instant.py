@@ -21,7 +21,7 @@ OPEN_START = datetime(1, 1, 1)
 #: Years chronicle can hold: nine digits either side of year 0.
 MAX_YEAR_DIGITS = 9
 
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 @dataclass(frozen=True, slots=True, order=True)
 class Instant:
@@ -57,7 +57,7 @@ class Instant:
             # clear refusal than a BC year stored as AD.
             raise BadDate(
                 "cannot be stored here yet: this part of chronicle keeps the years 1–9999",
-                field="date", value=_year_words(self.year), accepted="years AD 1–9999",
+                field="date", value=year_words(self.year), accepted="years AD 1–9999",
             )
         return datetime(self.year, self.month, self.day, self.hour, self.minute, self.second,
                         self.microsecond)
@@ -65,7 +65,7 @@ class Instant:
     def isoformat(self) -> str:
         """ISO 8601 with a signed year when needed and ``Z``: ``-0489-01-01T00:00:00Z``."""
         text = (
-            f"{_year_digits(self.year)}-{self.month:02d}-{self.day:02d}"
+            f"{year_digits(self.year)}-{self.month:02d}-{self.day:02d}"
             f"T{self.hour:02d}:{self.minute:02d}:{self.second:02d}"
         )
         if self.microsecond:
@@ -86,7 +86,7 @@ class Instant:
 
     def shifted(self, *, days: int) -> Instant:
         """The same time of day ``days`` days later (earlier when negative), any year."""
-        day = _from_day_number(self.day_number + days)
+        day = from_day_number(self.day_number + days)
         return replace(day, hour=self.hour, minute=self.minute, second=self.second, microsecond=self.microsecond)
 
     def __sub__(self, other: Instant) -> timedelta:
@@ -163,7 +163,7 @@ def utc_text(moment: datetime) -> str:
     return Instant.from_datetime(moment).isoformat()
 
 
-def _offset_text(offset: int, *, utc_z: bool) -> str:
+def offset_text(offset: int, *, utc_z: bool) -> str:
     if offset == 0 and utc_z:
         return "Z"
     sign = "-" if offset < 0 else "+"
@@ -177,7 +177,7 @@ def _to_utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None)
 
 
-def _shift(moment: Instant, minutes: int) -> Instant:
+def shift_minutes(moment: Instant, minutes: int) -> Instant:
     """``moment`` moved by ``minutes``, in any year (a UTC offset can carry 1 Jan AD 1
     back into 1 BC, which ``datetime`` cannot hold)."""
     days, minute_of_day = divmod(moment.hour * 60 + moment.minute + minutes, 24 * 60)
@@ -185,7 +185,7 @@ def _shift(moment: Instant, minutes: int) -> Instant:
     return replace(moment.shifted(days=days), hour=hour, minute=minute)
 
 
-def _from_day_number(number: int) -> Instant:
+def from_day_number(number: int) -> Instant:
     """The day ``number`` days after 31 Dec of 1 BC (inverse of :attr:`Instant.day_number`)."""
     cycles, last = 0, date.max.toordinal()
     if number < 1:
@@ -199,18 +199,18 @@ def _from_day_number(number: int) -> Instant:
 _DAYS_IN_MONTH = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
-def _month_length(year: int, month: int) -> int:
+def month_length(year: int, month: int) -> int:
     """Days in ``month`` of any astronomical year (Python's % keeps the leap rule for BC)."""
     if month == 2 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0):
         return 29
     return _DAYS_IN_MONTH[month]
 
 
-def _year_digits(year: int) -> str:
+def year_digits(year: int) -> str:
     return f"-{-year:04d}" if year < 0 else f"{year:04d}"
 
 
-def _year_words(year: int) -> str:
+def year_words(year: int) -> str:
     """``2024``, ``AD 43``, ``490 BC`` (year 0 is 1 BC)."""
     if year <= 0:
         return f"{1 - year} BC"

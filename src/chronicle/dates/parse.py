@@ -10,10 +10,10 @@ import functools
 from dataclasses import replace
 from datetime import datetime
 
-from chronicle.dates.edtf import _EDTF, ACCEPTED, MONTHS_AND_SEASONS, _from_edtf, _from_set, edtf_date
-from chronicle.dates.english import _NUMERIC_DATE, _SEASON, _SHORT_RANGE, _english_span, _from_english
+from chronicle.dates.edtf import ACCEPTED, EDTF_PATTERN, MONTHS_AND_SEASONS, edtf_date, from_edtf_match, from_set
+from chronicle.dates.english import NUMERIC_DATE, SEASON_PATTERN, SHORT_RANGE, english_span, from_english
 from chronicle.dates.instant import bound_text
-from chronicle.dates.span import Span, _sentinel
+from chronicle.dates.span import Span, open_sentinel
 from chronicle.dates.value import HistDate, Precision
 from chronicle.errors import BadDate
 
@@ -32,8 +32,8 @@ def parse_date(text: str, *, field: str = "date") -> HistDate:
     if found is not None:
         return found
     if text[0] == "[":
-        return _from_set(text, raw, field)
-    return _from_english(text, raw, field)
+        return from_set(text, raw, field)
+    return from_english(text, raw, field)
 
 
 def parse_span(text: str, end: str | None = None, *, field: str = "date") -> Span:
@@ -61,21 +61,21 @@ def _parse_span(text: str, end: str | None, field: str) -> Span:
     if end is None:
         # The common case, one EDTF date, in one regex match ("2024-25" is left to the
         # range reading below: EDTF has no month 25).
-        match = _EDTF.match(stripped)
+        match = EDTF_PATTERN.match(stripped)
         if match is not None and (
             match["day"] or not match["month"] or match["month"] == "XX"
             or int(match["month"]) in MONTHS_AND_SEASONS
         ):
-            return Span(_from_edtf(match, text, field))
-    short = _SHORT_RANGE.match(stripped) if end is None else None
+            return Span(from_edtf_match(match, text, field))
+    short = SHORT_RANGE.match(stripped) if end is None else None
     # "2024-25" is a range, but "2011-12" stays December 2011 and "2019-21" spring 2019.
     if short and int(short.group("a")) >= 1000 and (
         stripped[4] != "-" or int(short.group("b")) not in MONTHS_AND_SEASONS
     ):
-        english = _english_span(stripped, text, field)
+        english = english_span(stripped, text, field)
         if english is not None:
             return english
-    if end is None and "/" in stripped and not _NUMERIC_DATE.match(stripped) and not _SEASON.match(stripped):
+    if end is None and "/" in stripped and not NUMERIC_DATE.match(stripped) and not SEASON_PATTERN.match(stripped):
         left, _, right = stripped.partition("/")
         if "/" in right or (not left.strip() and not right.strip()):
             raise BadDate("is not a valid interval", field=field, value=text, accepted=ACCEPTED)
@@ -83,14 +83,14 @@ def _parse_span(text: str, end: str | None, field: str) -> Span:
             start = parse_date(left, field=field)
             return Span(start, HistDate(start.year, open="unknown"))
         return _parse_span(left, right, field)
-    if end is None and not _EDTF.match(stripped):
-        english = _english_span(stripped, text, field)
+    if end is None and not EDTF_PATTERN.match(stripped):
+        english = english_span(stripped, text, field)
         if english is not None:
             return english
     end_field = "end" if field == "date" else f"{field} end"
     if stripped in ("..", "") and end is not None and end.strip() not in ("", ".."):
         stop = parse_date(end, field=end_field)
-        return Span(replace(_sentinel(stop), open=".." if stripped == ".." else "unknown"), stop)
+        return Span(replace(open_sentinel(stop), open=".." if stripped == ".." else "unknown"), stop)
     start = parse_date(text, field=field)
     if end is None or not end.strip():
         return Span(start)

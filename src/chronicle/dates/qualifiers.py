@@ -110,15 +110,15 @@ def period_third_words(low: int, high: int) -> str | None:
         if high - low != last - first:
             continue
         if start >= 0 and start % 100 == 0:
-            name = f"{_ordinal(start // 100 + 1)} century"
+            name = f"{ordinal(start // 100 + 1)} century"
         elif start < 0 and start % 100 == 1:
-            name = f"{_ordinal((1 - start) // 100)} century BC"
+            name = f"{ordinal((1 - start) // 100)} century BC"
         else:
             continue
         return f"{'mid-' if word == 'mid' else word + ' '}{name}"
     return None
 
 
-def _ordinal(number: int) -> str:
+def ordinal(number: int) -> str:
     suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
     return f"{number}{suffix}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from chronicle.dates.instant import _MONTHS, DISTANT_FUTURE, OPEN_END, Instant
+from chronicle.dates.instant import DISTANT_FUTURE, MONTH_NAMES, OPEN_END, Instant
 from chronicle.dates.value import HistDate, Precision
 
 
@@ -105,12 +105,12 @@ def render_range(start: HistDate, end: HistDate) -> str:
         and not (start.one_of or end.one_of or start.unspecified_day or end.unspecified_day)
     ):
         if start.precision is Precision.MONTH:
-            return f"{_MONTHS[(start.month or 1) - 1]} – {end.render()}"
-        return f"{start.day} {_MONTHS[(start.month or 1) - 1]} – {end.render()}"
+            return f"{MONTH_NAMES[(start.month or 1) - 1]} – {end.render()}"
+        return f"{start.day} {MONTH_NAMES[(start.month or 1) - 1]} – {end.render()}"
     return f"{start.render()} – {end.render()}"
 
 
-def _sentinel(stop: HistDate) -> HistDate:
+def open_sentinel(stop: HistDate) -> HistDate:
     """An open start mirrors its end's fields, so code reading ``start.year`` stays sane."""
     return replace(stop, approximate=False, uncertain=False, component_qualifiers=())
 

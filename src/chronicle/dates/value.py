@@ -13,26 +13,26 @@ from datetime import date, datetime, timedelta, timezone
 from enum import IntEnum
 
 from chronicle.dates.instant import (
-    _MONTHS,
     DISTANT_FUTURE,
     DISTANT_PAST,
+    MONTH_NAMES,
     OPEN_END,
     OPEN_START,
     Instant,
-    _from_day_number,
-    _month_length,
-    _offset_text,
-    _shift,
-    _year_digits,
-    _year_words,
+    from_day_number,
+    month_length,
+    offset_text,
+    shift_minutes,
+    year_digits,
+    year_words,
 )
 from chronicle.dates.qualifiers import (
     YEAR_THIRDS,
-    _ordinal,
     combine,
     components_edtf,
     components_words,
     from_flags,
+    ordinal,
     period_third_words,
 )
 from chronicle.errors import BadDate
@@ -135,7 +135,7 @@ class HistDate:
         if self.one_of:
             return "[" + ", ".join(_member_edtf(low, high) for low, high in self.one_of) + "]" + self.qualifier
         if self.component_qualifiers:
-            parts = [_year_digits(self.year), f"{self.month:02d}"]
+            parts = [year_digits(self.year), f"{self.month:02d}"]
             if self.day is not None:
                 parts.append(f"{self.day:02d}")
             return components_edtf(parts, self.component_qualifiers)
@@ -144,7 +144,7 @@ class HistDate:
             lead = (-self.year - (10**k - 1) if self.year < 0 else self.year) // 10**k
             text = ("-" if self.year < 0 else "") + f"{lead:0{4 - k}d}" + "X" * k
         elif -9999 <= self.year <= 9999:
-            text = _year_digits(self.year)
+            text = year_digits(self.year)
         else:
             text = f"Y{self.year}"
         if self.season is not None:
@@ -164,7 +164,7 @@ class HistDate:
                 if self.microsecond is not None:
                     text += f".{self.microsecond:06d}".rstrip("0") if self.microsecond else ".0"
             if self.offset is not None:
-                text += _offset_text(self.offset, utc_z=True)
+                text += offset_text(self.offset, utc_z=True)
         return text + self.qualifier
 
     def local_datetime(self) -> datetime:
@@ -210,7 +210,7 @@ class HistDate:
         if self.open:
             return DISTANT_PAST
         if self.precision is Precision.TIMESTAMP and self.offset:
-            return _shift(self._first_local(), -self.offset)
+            return shift_minutes(self._first_local(), -self.offset)
         return self._first_local()
 
     @property
@@ -272,7 +272,7 @@ class HistDate:
             month = self.month or 12
         if self.hour is not None:
             return self._first_local()
-        day = self.day or _month_length(year, month)
+        day = self.day or month_length(year, month)
         return Instant(year, month, day, 23, 59, 59, 999999)
 
 
@@ -295,7 +295,7 @@ def with_qualifier(value: HistDate, *, approximate: bool, uncertain: bool) -> Hi
     return replace(value, approximate=value.approximate or approximate, uncertain=value.uncertain or uncertain)
 
 
-def _one_of(
+def make_one_of(
     members: tuple[tuple[HistDate | None, HistDate | None], ...], *, approximate: bool = False,
     uncertain: bool = False,
 ) -> HistDate:
@@ -309,7 +309,7 @@ def _member_edtf(low: HistDate | None, high: HistDate | None) -> str:
     return f"{'' if low is None else low.edtf}..{'' if high is None else high.edtf}"
 
 
-def _step(value: HistDate, direction: int) -> HistDate | None:
+def step_date(value: HistDate, direction: int) -> HistDate | None:
     """The year, month or day just before (-1) or after (+1) ``value``; None otherwise."""
     if value.one_of or value.season or value.unspecified_digits or value.unspecified_month \
             or value.unspecified_day or value.qualifier or value.open:
@@ -321,7 +321,7 @@ def _step(value: HistDate, direction: int) -> HistDate | None:
         index = value.year * 12 + (value.month or 1) - 1 + direction
         return HistDate(index // 12, index % 12 + 1)
     if precision is Precision.DAY:
-        moved = _from_day_number(Instant(value.year, value.month or 1, value.day or 1).day_number + direction)
+        moved = from_day_number(Instant(value.year, value.month or 1, value.day or 1).day_number + direction)
         return HistDate(moved.year, moved.month, moved.day)
     return None
 
@@ -337,21 +337,21 @@ def _plain(value: HistDate) -> str:
         if k == 1 and year > 100 and year % 100:
             return f"the {year}s"
         if k == 2 and year >= 0:
-            return f"{_ordinal(year // 100 + 1)} century"
+            return f"{ordinal(year // 100 + 1)} century"
         if k == 2:
-            return f"{_ordinal((-year) // 100 + 1)} century BC"
+            return f"{ordinal((-year) // 100 + 1)} century BC"
         return value.edtf.rstrip("~?%")
     if value.unspecified_month or value.unspecified_day:
         return value.edtf.rstrip("~?%")
     if value.season is not None:
         if value.season == 24:
-            return f"Winter {_year_words(value.year)}–{str(value.year + 1)[-2:]}" if value.year >= 1000 \
+            return f"Winter {year_words(value.year)}–{str(value.year + 1)[-2:]}" if value.year >= 1000 \
                 else value.edtf.rstrip("~?%")
-        return f"{_SEASONS[value.season]} {_year_words(value.year)}"
-    year_text = _year_words(value.year)
+        return f"{_SEASONS[value.season]} {year_words(value.year)}"
+    year_text = year_words(value.year)
     if value.precision is Precision.YEAR:
         return year_text
-    month = _MONTHS[(value.month or 1) - 1]
+    month = MONTH_NAMES[(value.month or 1) - 1]
     if value.precision is Precision.MONTH:
         return f"{month} {year_text}"
     text = f"{value.day} {month} {year_text}"
@@ -362,7 +362,7 @@ def _plain(value: HistDate) -> str:
             if value.microsecond is not None:
                 text += f".{value.microsecond:06d}"
         if value.offset is not None:
-            text += " UTC" if value.offset == 0 else f" UTC{_offset_text(value.offset, utc_z=False)}"
+            text += " UTC" if value.offset == 0 else f" UTC{offset_text(value.offset, utc_z=False)}"
     return text
 
 
@@ -375,17 +375,17 @@ def _plain_set(value: HistDate) -> str:
                     and not (low.qualifier or high.qualifier)):
                 for word, (first, last) in YEAR_THIRDS.items():
                     if (low.month, high.month) == (first, last):
-                        return f"{word} {_year_words(low.year)}"
+                        return f"{word} {year_words(low.year)}"
             third = period_third_words(low.year, high.year) if (low, high) == (HistDate(low.year), HistDate(high.year)) \
                 else None
             if third is not None:
                 return third
             return f"between {low.render()} and {high.render()}"
         if low is None and high is not None:
-            after = _step(high, 1)
+            after = step_date(high, 1)
             return f"before {after.render()}" if after is not None else f"by {high.render()}"
         if high is None and low is not None:
-            before = _step(low, -1)
+            before = step_date(low, -1)
             return f"after {before.render()}" if before is not None else f"{low.render()} or later"
     return value.edtf.rstrip("~?%")
 

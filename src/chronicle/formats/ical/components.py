@@ -12,25 +12,25 @@ from typing import Any
 from chronicle.dates import Span, parse_span, utc_text
 from chronicle.errors import ChronicleError, InvalidInput
 from chronicle.formats.depth import parse_bounded
-from chronicle.formats.ical.text import _CHRONICLE_UID, sources_block, unescape_text
+from chronicle.formats.ical.text import CHRONICLE_UID, sources_block, unescape_text
 from chronicle.incoming import FileVersion, Incoming
 from chronicle.model import EventFields, Source, check_id, make_source
 
 
-def _tally(counts: dict[str, int], what: str) -> None:
+def tally(counts: dict[str, int], what: str) -> None:
     counts[what] = counts.get(what, 0) + 1
 
 
-def _one_line(error: BaseException) -> str:
+def one_line(error: BaseException) -> str:
     text = " ".join(str(error).split()) or type(error).__name__
     return text if len(text) <= 160 else text[:157] + "…"
 
 
-def _incoming(component: Any, uid: str, where: str, notes: dict[str, int]) -> Incoming | str:
+def incoming_item(component: Any, uid: str, where: str, notes: dict[str, int]) -> Incoming | str:
     errors = getattr(component, "errors", None)
     if errors:
         prop, problem = errors[0]
-        raise InvalidInput(f"has an invalid value ({_one_line(Exception(problem))})", field=str(prop))
+        raise InvalidInput(f"has an invalid value ({one_line(Exception(problem))})", field=str(prop))
     if _text(component, "STATUS").upper() == "CANCELLED":
         # It did not happen (or chronicle retracted it): nothing to record.
         return "cancelled (STATUS:CANCELLED)"
@@ -60,7 +60,7 @@ def _incoming(component: Any, uid: str, where: str, notes: dict[str, int]) -> In
         if extra:
             # Said in the import's notes, not the description: records of calendars
             # imported before stay byte-identical.
-            _tally(notes, "RDATE dates not imported: the event is read as its first occurrence "
+            tally(notes, "RDATE dates not imported: the event is read as its first occurrence "
                           "(--recurrences expand imports each)")
     if not uid:
         # RFC 5545 requires a UID; without one, the start and title are the event's identity.
@@ -105,7 +105,7 @@ def _rdates(component: Any) -> list[str]:
     return found
 
 
-def _recurrence_key(prop: Any) -> str:
+def recurrence_key(prop: Any) -> str:
     """A RECURRENCE-ID as text for an occurrence's identity (``20240105T090000Z``)."""
     value = prop[0] if isinstance(prop, list) else prop
     moment = value.dt
@@ -116,7 +116,7 @@ def _recurrence_key(prop: Any) -> str:
 
 def event_id_for(uid: str) -> str:
     """A stable chronicle id for a calendar UID (chronicle's own UIDs map back exactly)."""
-    match = _CHRONICLE_UID.match(uid)
+    match = CHRONICLE_UID.match(uid)
     if match:
         return match.group("id")
     try:
@@ -193,7 +193,7 @@ def _span_of(component: Any, notes: dict[str, int]) -> Span:
     start = start_prop.dt
     tzid = start_prop.params.get("TZID") if hasattr(start_prop, "params") else None
     if tzid and isinstance(start, datetime) and start.tzinfo is None:
-        _tally(notes, f"unknown time zone TZID {tzid}: read as floating local time")
+        tally(notes, f"unknown time zone TZID {tzid}: read as floating local time")
     end_prop = component.get("DTEND")
     if isinstance(end_prop, list):
         raise InvalidInput("appears more than once", field="DTEND")
@@ -206,16 +206,16 @@ def _span_of(component: Any, notes: dict[str, int]) -> Span:
         if end is not None:
             end_day = end.date() if isinstance(end, datetime) else end
             if end_day <= first and not isinstance(end, datetime):
-                _tally(notes, "DTEND not after an all-day DTSTART: the end was dropped (read as one day)")
+                tally(notes, "DTEND not after an all-day DTSTART: the end was dropped (read as one day)")
             last = max(first, end_day - timedelta(days=1))
         if last == first:
             return parse_span(_day(first), field="DTSTART")
         return parse_span(_day(first), _day(last), field="DTSTART")
     stop = end if isinstance(end, datetime) else None
     if end is not None and stop is None:
-        _tally(notes, "DTEND is a day but DTSTART a time: the end was dropped")
+        tally(notes, "DTEND is a day but DTSTART a time: the end was dropped")
     if stop is not None and _before(stop, start):
-        _tally(notes, "DTEND before DTSTART: the end was dropped")
+        tally(notes, "DTEND before DTSTART: the end was dropped")
         stop = None
     if stop is None or stop == start:
         return parse_span(_timestamp(start), field="DTSTART")

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from chronicle.errors import ChronicleError, InvalidInput
-from chronicle.formats.ical.components import _incoming, _one_line, _recurrence_key, _tally
+from chronicle.formats.ical.components import incoming_item, one_line, recurrence_key, tally
 from chronicle.incoming import ImportItems, Incoming, Items
 
 _ONE_DAY = timedelta(days=1)
@@ -93,24 +93,24 @@ class _CalendarReader:
                 if moved is not None:
                     # An override whose series is not in the file (a shared single occurrence,
                     # a calendar cut by date) is all the file says about that occurrence.
-                    uid = f"{uid}/{_recurrence_key(moved)}"
+                    uid = f"{uid}/{recurrence_key(moved)}"
                 expanding = self.window is not None and moved is None and uid in recurring
                 # An expanded series is checked (and its zones noted: the library's
                 # occurrences no longer say their TZID) as a whole first.
-                item = _incoming(component, uid, where, self.notes)
+                item = incoming_item(component, uid, where, self.notes)
                 if isinstance(item, str):
                     self.skip(item)
                     continue
                 if not expanding:
                     if uid in recurring:
-                        _tally(self.notes, "a recurring event (RRULE/RDATE) imported as its first occurrence only "
+                        tally(self.notes, "a recurring event (RRULE/RDATE) imported as its first occurrence only "
                                            "(--recurrences expand imports each occurrence in a window)")
                     yield item
                     continue
                 try:
                     found = self._expand(calendar, uid)
                 except Exception as error:  # the library's own kinds, and dateutil's
-                    _tally(self.notes, f"a rule that cannot be expanded ({_one_line(error)}): "
+                    tally(self.notes, f"a rule that cannot be expanded ({one_line(error)}): "
                                        "the event is imported as its first occurrence")
                     yield item
                     continue
@@ -118,8 +118,8 @@ class _CalendarReader:
                     first, last = self.window
                     self.skip(f"a recurring event with no occurrence from {first.isoformat()} to {last.isoformat()}")
                 for occurrence in found:
-                    key = _recurrence_key(occurrence.get("RECURRENCE-ID") or occurrence.get("DTSTART"))
-                    result = _incoming(occurrence, f"{uid}/{key}", f"{where} occurrence {key}", self.notes)
+                    key = recurrence_key(occurrence.get("RECURRENCE-ID") or occurrence.get("DTSTART"))
+                    result = incoming_item(occurrence, f"{uid}/{key}", f"{where} occurrence {key}", self.notes)
                     if isinstance(result, str):
                         self.skip(f"an occurrence {result}")
                     else:
@@ -127,7 +127,7 @@ class _CalendarReader:
             except ChronicleError as error:
                 raise error.located(where) from None
             except Exception as error:  # a value icalendar could not make sense of
-                raise InvalidInput(f"cannot be read ({_one_line(error)})", where=where) from None
+                raise InvalidInput(f"cannot be read ({one_line(error)})", where=where) from None
 
     def _expand(self, calendar: Any, uid: str) -> list[Any]:
         """Every occurrence of the series ``uid`` of ``calendar`` that happens in the window.
@@ -179,7 +179,7 @@ def _parse(path: Path, label: str) -> list[Any]:
     try:
         components: list[Any] = icalendar.Component.from_ical(data, multiple=True)
     except Exception as error:  # icalendar raises ValueError and its own kinds
-        raise InvalidInput(f"is not valid iCalendar ({_one_line(error)})", field="file", value=label) from None
+        raise InvalidInput(f"is not valid iCalendar ({one_line(error)})", field="file", value=label) from None
     return components
 
 

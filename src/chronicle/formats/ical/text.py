@@ -23,7 +23,7 @@ _SOURCE_KEYS = ("url", "title", "publisher", "published", "accessed", "archived_
 _json_string: Callable[[str], str] = getattr(json.encoder, "c_encode_basestring", None) or json.encoder.py_encode_basestring
 _SPECIAL = re.compile(r"[\\;,\r\n\x00-\x08\x0b-\x1f\x7f]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-_CHRONICLE_UID = re.compile(r"^(?P<id>[A-Za-z0-9][A-Za-z0-9._-]{0,99})@[A-Za-z0-9._-]+\.chronicle$")
+CHRONICLE_UID = re.compile(r"^(?P<id>[A-Za-z0-9][A-Za-z0-9._-]{0,99})@[A-Za-z0-9._-]+\.chronicle$")
 _URL_SAFE = "".join(chr(c) for c in range(0x21, 0x7F))
 
 
@@ -97,12 +97,12 @@ def is_web_url(url: str) -> bool:
     return scheme.lower() in ("http", "https") and bool(rest.split("/", 1)[0].strip())
 
 
-def _param_text(text: str) -> str:
+def param_text(text: str) -> str:
     """A quoted parameter value may hold anything but ``"`` and control characters."""
     return _CONTROL.sub("", text.replace('"', "'").replace("\r", " ").replace("\n", " "))
 
 
-def _uri(url: str) -> str:
+def uri_value(url: str) -> str:
     """A URI value: non-ASCII and control characters percent-encoded, the rest kept."""
     if url.isascii() and url.isprintable():
         return url

@@ -11,15 +11,15 @@ from chronicle.dates import Precision, Span
 from chronicle.errors import InvalidInput
 from chronicle.formats import ExportContext, ExportStats
 from chronicle.formats.ical.text import (
-    _param_text,
-    _uri,
     escape_text,
     fold,
     ical_stamp,
     is_web_url,
+    param_text,
     source_json,
     sources_block,
     uid_for,
+    uri_value,
 )
 from chronicle.model import Event, Status
 
@@ -51,7 +51,7 @@ def _datetime_value(moment: datetime, utc: bool) -> str:
 def organizer_line(archive_name: str, organizer: str | None = None) -> str:
     """The ORGANIZER RFC 5546 requires in a PUBLISH: the archive, at a never-delivering address."""
     address = organizer or f"mailto:{archive_name}@chronicle.invalid"
-    return fold(f'ORGANIZER;CN="{_param_text(archive_name)}":{_uri(address)}')
+    return fold(f'ORGANIZER;CN="{param_text(archive_name)}":{uri_value(address)}')
 
 
 def summary_text(event: Event, policy: str) -> str:
@@ -203,7 +203,7 @@ def vevent(event: Event, archive_name: str, policy: str, organizer: str = "") ->
         lines.append("CATEGORIES:" + ",".join(escape_text(tag) for tag in event.tags))
     first_url = next((s.url for s in event.sources if s.url and is_web_url(s.url)), None)
     if first_url:
-        lines.append(f"URL:{_uri(first_url)}")
+        lines.append(f"URL:{uri_value(first_url)}")
     lines.append(f"STATUS:{status}")
     lines.append("TRANSP:TRANSPARENT")
     lines.append(f"X-CHRONICLE-DATE:{event.span.edtf}")

@@ -40,7 +40,7 @@ from typing import IO, Any, TextIO
 from chronicle.atomicfile import atomic_text
 from chronicle.dates import parse_span
 from chronicle.errors import InvalidInput
-from chronicle.formats import ExportContext, ExportStats
+from chronicle.formats import PRESET_NAMES, ExportContext, ExportStats
 from chronicle.formats.mapping import (
     FieldMap,
     Row,
@@ -50,7 +50,6 @@ from chronicle.formats.mapping import (
     converter_for,
     preset_columns,
 )
-from chronicle.formats.presets import NAMES as PRESET_NAMES
 from chronicle.formats.rows import RowStream, SourceRow
 from chronicle.incoming import FileVersion, Incoming
 from chronicle.model import Event, Source, make_source

@@ -15,9 +15,7 @@ import click
 from chronicle.cli.progress import Progress
 from chronicle.cli.read import COUNT, build_query, filter_options
 from chronicle.cli.settings import Settings
-from chronicle.formats import EXPORTERS, IMPORTERS, LOG_READERS
-from chronicle.formats.presets import NAMES as PRESET_NAMES
-from chronicle.formats.presets import PRESETS
+from chronicle.formats import EXPORTERS, IMPORTERS, LOG_READERS, PRESET_NAMES, PRESETS
 
 if TYPE_CHECKING:
     from chronicle.importing import ImportReport

@@ -121,3 +121,17 @@ def import_format(path: Path, given: str | None) -> str:
             accepted=".toml (seed), .ics, .csv, .json, .jsonl (log backup), or say --format",
         )
     return IMPORT_EXTENSIONS[suffix]
+
+
+#: Every preset of ``chronicle import --preset`` (the one list of them): name → what it
+#: reads, in one line. Each is the module of that name in :mod:`chronicle.formats.presets`,
+#: loaded by :func:`chronicle.formats.presets.load` only when used; the names live here,
+#: in the registry, so that the command line's choices cost no import.
+PRESETS: dict[str, str] = {
+    "ucdp": "UCDP Georeferenced Event Dataset (GED), CSV",
+    "wikipedia": "Wikipedia Current Events Portal as structured by WikiTimes, JSON",
+    "timelinejs": "a TimelineJS sheet (CSV, or its rows as JSON) or TimelineJS's own JSON",
+}
+
+#: The preset names, in the order above.
+PRESET_NAMES: tuple[str, ...] = tuple(PRESETS)

@@ -20,8 +20,9 @@ from typing import IO, Any
 import orjson
 
 from chronicle.errors import InvalidInput
+from chronicle.formats import PRESET_NAMES
 from chronicle.formats.csv_cells import SOURCE_COLUMNS, decode_list, unneutralise
-from chronicle.formats.mapping import PRESET_COLUMNS, FieldMap, Row, RowError, Skip, build, converter_for
+from chronicle.formats.mapping import FieldMap, Row, RowError, Skip, build, converter_for, preset_columns
 from chronicle.formats.rows import RowStream, SourceRow
 from chronicle.incoming import FileVersion, Incoming
 from chronicle.model import Source, make_source, source_of
@@ -143,11 +144,11 @@ def read_csv(path: Path, options: Mapping[str, Any]) -> RowStream:
                 "has no header naming the columns title and date", field="header", value=_short(",".join(header)),
                 where=f"{label}: row 1",
                 accepted="chronicle's CSV columns, or say which columns to read with --map FIELD=COLUMN "
-                         "or --preset ucdp|wikipedia|timelinejs",
+                         f"or --preset {'|'.join(PRESET_NAMES)}",
             )
         convert = own_row
     elif preset is not None:
-        missing = [c for c in PRESET_COLUMNS[preset] if c not in index]
+        missing = [c for c in preset_columns(preset) if c not in index]
         if missing:
             raise InvalidInput(f"is not a {preset} file: its header lacks {', '.join(missing)}", field="header",
                                value=_short(",".join(header)), where=f"{label}: row 1")

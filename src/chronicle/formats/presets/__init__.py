@@ -1,15 +1,15 @@
 """Presets: converters written for one real dataset each, found by name.
 
-This is the one list of presets: ``chronicle import --preset`` takes its choices from
-:data:`PRESETS`, the readers (:mod:`chronicle.formats.csv_format`,
+The one list of presets is :data:`chronicle.formats.PRESETS` (in the format registry,
+so that ``chronicle import --preset`` takes its choices from it without importing
+this package); the readers (:mod:`chronicle.formats.csv_format`,
 :mod:`chronicle.formats.json_format`) load a preset through :func:`load`, and
 ``tests/test_docs.py`` checks each is described in ``docs/importing.md``. A preset lives
 in the module of its name in this package and defines ``PRESET``, a :class:`Preset`;
-that module is imported only when the preset is used, so the command line's ``--help``
-pays for none of them.
+that module is imported only when the preset is used.
 
 A new preset: a module here defining ``PRESET``, and its name and one line in
-:data:`PRESETS`.
+:data:`chronicle.formats.PRESETS`.
 """
 
 from __future__ import annotations
@@ -20,19 +20,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from chronicle.errors import InvalidInput
+from chronicle.formats import PRESET_NAMES as NAMES
+from chronicle.formats import PRESETS
 
 if TYPE_CHECKING:
     from chronicle.formats.mapping import RowConverter
 
-#: Every preset: name → what it reads, in one line.
-PRESETS: dict[str, str] = {
-    "ucdp": "UCDP Georeferenced Event Dataset (GED), CSV",
-    "wikipedia": "Wikipedia Current Events Portal as structured by WikiTimes, JSON",
-    "timelinejs": "a TimelineJS sheet (CSV, or its rows as JSON) or TimelineJS's own JSON",
-}
-
-#: The preset names, in the order above.
-NAMES: tuple[str, ...] = tuple(PRESETS)
+__all__ = ["NAMES", "PRESETS", "JsonDocument", "Preset", "load"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -120,6 +120,12 @@ def test_an_alias_is_an_append_only_record_that_can_be_taken_back(archive: Archi
         (ALIAS_LOG_ID, Kind.ALIASED, {"name": "Mehta, Amit", "canonical": "Amit Mehta"}, "Surname first"),
         (ALIAS_LOG_ID, Kind.UNALIASED, {"name": "Mehta, Amit"}, "A different Amit Mehta, a lawyer"),
     ]
+    # The corrections feed tells both, by name.
+    from chronicle.feed import corrections_atom
+
+    feed = corrections_atom(archive, base_url="https://example.org")
+    assert "<title>Actor alias recorded: Mehta, Amit</title>" in feed
+    assert "<title>Actor alias removed: Mehta, Amit</title>" in feed
     # Records before the aliases are untouched: the chain goes on from the same head.
     assert records[0].prev_hash == head.hash
     report = archive.verify()

@@ -111,6 +111,35 @@ def test_a_damaged_archive_says_so_in_one_line(seeded_dir: Path, command: list[s
     assert_one_clean_line(result, EXIT_STORAGE, str(db_file(seeded_dir)), "damaged", "backup")
 
 
+def test_damage_a_query_does_not_read_is_found_by_verify_not_by_show(sqlite_dir: Path) -> None:
+    """The decided policy (docs/fault-cases.md): a query reads only the pages it needs, so
+    damage elsewhere — here three pages of the log, which `show` never reads — does not
+    change its answer (exit 0, the same lines); `verify` reads every page and says so,
+    as does the backup, which reads the whole log. No cheap check at open could
+    find damage in the middle of the file; `verify` is the integrity check."""
+    from chronicle.archive import Archive
+    from chronicle.model import make_source
+
+    archive = Archive.open(f"sqlite:///{db_file(sqlite_dir)}")
+    for number in range(300):
+        archive.add(title=f"Event {number}", date=f"20{10 + number % 15}-0{1 + number % 9}-1{number % 9}",
+                    description="x" * 200, sources=[make_source(f"https://example.org/{number}")],
+                    event_id=f"e{number}")
+    archive.close()
+    before = run_chronicle("show", "--limit", "5", cwd=sqlite_dir)
+    with sqlite3.connect(db_file(sqlite_dir)) as conn:
+        leaves = [page for (page,) in conn.execute(
+            "SELECT pageno FROM dbstat WHERE name = 'log' AND pagetype = 'leaf' ORDER BY pageno")]
+    conn.close()
+    middle = len(leaves) // 2
+    damage(db_file(sqlite_dir), tuple(page - 1 for page in leaves[middle:middle + 3]))
+    after = run_chronicle("show", "--limit", "5", cwd=sqlite_dir)
+    assert (after.returncode, after.stdout) == (0, before.stdout) and before.stdout.count("\n") == 5
+    for command in (["verify"], ["export", "--format", "jsonl", "-o", "-"]):
+        result = run_chronicle(*command, cwd=sqlite_dir)
+        assert_one_clean_line(result, EXIT_STORAGE, str(db_file(sqlite_dir)), "damaged", "backup")
+
+
 def limited_file_size(limit: int) -> Callable[[], None]:
     """For ``preexec_fn``: the child may not write files past ``limit`` bytes (SIGXFSZ is
     ignored by Python, so the write fails with EFBIG, as it would with ENOSPC)."""

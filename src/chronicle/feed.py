@@ -87,6 +87,8 @@ def _source_html(source: Source) -> str:
 def entry_parts(archive: Archive, record: Record, event: Event | None) -> tuple[str, str]:
     """An entry's title and HTML content for ``record``."""
     title = event.title if event is not None else record.event_id
+    if record.kind in (Kind.ALIASED, Kind.UNALIASED):
+        title = str(record.payload.get("name", title))
     lines = []
     if record.kind is Kind.REVISED:
         for name, old, new in changed_fields(record, _fields_before(archive, record)):

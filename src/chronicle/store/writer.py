@@ -38,8 +38,8 @@ from chronicle.store.schema import LOG_COLUMNS, VERSION_COLUMNS, current, log_ta
 #: How many times an append that another transaction rolled back is tried in all.
 WRITE_ATTEMPTS = 5
 
-#: From this many records written by one append (and no fewer than the archive held
-#: before it), a SQLite writer drops the secondary indexes and builds them again after
+#: When one append has written this many records, and no fewer than the archive held
+#: before it, a SQLite writer drops the secondary indexes and builds them again after
 #: the rows are in, in the same transaction: building an index once from sorted keys is
 #: much cheaper than keeping it in order row by row (benchmarks/index_costs.py; the
 #: figures are in benchmarks/RESULTS.md). A failed or killed append rolls the drop back
@@ -246,6 +246,7 @@ class BatchWriter:
         self.count = 0
         self.first_seq: int | None = None
         self._held_before = head.count
+        self._defer_decided = False
         self._deferred: list[str] | None = None
         """The statements that build the indexes dropped for this append again (None: none dropped)."""
         self._log_rows: list[tuple[Any, ...]] = []
@@ -359,9 +360,13 @@ class BatchWriter:
     def flush(self) -> None:
         """Write what is pending: close superseded versions, insert log and version rows,
         index the words of the events this batch touched."""
-        if (self._deferred is None and self.count >= DEFER_INDEXES_AT and self.count >= self._held_before
-                and self.conn.dialect.name == "sqlite"):
-            self._defer_indexes()
+        if not self._defer_decided and self.count >= DEFER_INDEXES_AT:
+            # Decided once, early: an append that has by now written at least as many records
+            # as the archive held is a bulk load; into a larger archive, rebuilding its indexes
+            # would cost more than keeping them saves.
+            self._defer_decided = True
+            if self.count >= self._held_before and self.conn.dialect.name == "sqlite":
+                self._defer_indexes()
         if self._closed_versions:
             dialects.execute_rows(
                 self.conn,

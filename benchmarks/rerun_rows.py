@@ -1,15 +1,21 @@
-"""Re-measure only the start-up, ``add``, ``show --since`` and CSV-export rows at one size,
-with run.py's own measuring code, printing each row (RESULTS.md is left alone).
+"""Re-measure some rows of the suite at one size with its own measuring code, printing
+each (RESULTS.md is left alone): the whole run (``run.py --sizes 10000,100000``) takes
+~20 minutes on a shared 2-core machine.
 
-The whole run (``run.py --sizes 10000,100000``) takes ~20 minutes on a shared 2-core
-machine; this takes two, once ``run.py --child import-chronicle --n N`` and
-``--child import-sqlite3 --n N`` have built that size's archive and plain database.
-
-    PYTHONPATH=src python benchmarks/rerun_rows.py [N] [ROUNDS]
+    PYTHONPATH=src python benchmarks/rerun_rows.py import [N] [ROUNDS]
+        the CSV import and its baselines (plain sqlite3, sqlite-utils, eventsourcing) and
+        the stage table, ROUNDS times each, taking turns
+    PYTHONPATH=src python benchmarks/rerun_rows.py read [N] [ROUNDS]
+        start-up, ``add``, ``show --since`` and CSV export (once ``run.py --child
+        import-chronicle --n N`` and ``--child import-sqlite3 --n N`` have built the
+        archive and the plain database); ROUNDS: rounds of whole-process timings
 """
 
 from __future__ import annotations
 
+import json
+import shutil
+import statistics
 import sys
 from pathlib import Path
 
@@ -17,21 +23,56 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import run  # benchmarks/ is not a package: found through sys.path above
 
 
-def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
-    run.SETTINGS["repeat"] = int(sys.argv[2]) if len(sys.argv) > 2 else 5
+def _print(key: str, n: int, m: run.Measured) -> None:
+    print(f"{key} {n}: wall {m.seconds or 0:.2f} s, CPU {m.cpu or 0:.2f} s, peak {m.peak_kb} KiB", flush=True)
+
+
+def rerun_import(n: int, rounds: int) -> None:
+    paths = run.Paths(n, run.synth.DATA_DIR)
+    _ = paths.csv
+    cpu: dict[str, list[float]] = {}
+    stages: list[dict[str, float]] = []
+    for _ in range(rounds):
+        for key in ("import-chronicle", "import-sqlite3", "import-eventsourcing", "import-stages"):
+            m = run.measure_child(key, paths)
+            _print(key, n, m)
+            cpu.setdefault(key, []).append(m.cpu or 0.0)
+            if key == "import-stages":
+                stages.append(m.extra.get("stages", {}))
+        if shutil.which(run.SQLITE_UTILS):
+            target = paths.data / f"sqlite-utils-{n}.db"
+            run.remove_db(target)
+            _, _, _, _, seconds = run.run_process([run.SQLITE_UTILS, "insert", str(target), "events", str(paths.csv),
+                                                   "--csv"])
+            run.remove_db(target)
+            print(f"import-sqlite-utils {n}: CPU {seconds:.2f} s", flush=True)
+            cpu.setdefault("import-sqlite-utils", []).append(seconds)
+    medians = {key: statistics.median(values) for key, values in cpu.items()}
+    print(json.dumps({"cpu_medians": medians, "stages_median": {
+        name: statistics.median(s[name] for s in stages) for name in stages[0]} if stages else {}}, indent=1))
+    ours = medians["import-chronicle"]
+    for key, value in medians.items():
+        if key not in ("import-chronicle", "import-stages"):
+            print(f"import-chronicle vs {key}: {value / ours:.2f}x by CPU (rate over rate)")
+
+
+def rerun_read(n: int, rounds: int) -> None:
+    run.SETTINGS["repeat"] = rounds
     suite = run.Suite((n,), run.synth.DATA_DIR)
     paths = run.Paths(n, suite.data)
     run.compile_chronicle()
     run.bench_startup(suite)
     for key, base in [("show-full", "show-full-sqlite3"), *[("export-csv", "export-csv-baseline")] * 3]:
         for k in (key, base):
-            m = run.measure_child(k, paths)
-            print(f"{k} {n}: wall {m.seconds or 0:.2f} s, CPU {m.cpu or 0:.2f} s, peak {m.peak_kb} KiB", flush=True)
+            _print(k, n, run.measure_child(k, paths))
     run.add_event(suite, paths)
-    for row in suite.rows:
-        m = row.measured
-        print(f"{row.key} {row.n}: wall {m.seconds or 0:.3f} s, CPU {m.cpu or 0:.3f} s", flush=True)
+
+
+def main() -> None:
+    which = sys.argv[1] if len(sys.argv) > 1 else "read"
+    n = int(sys.argv[2]) if len(sys.argv) > 2 else 100_000
+    rounds = int(sys.argv[3]) if len(sys.argv) > 3 else (3 if which == "import" else 5)
+    (rerun_import if which == "import" else rerun_read)(n, rounds)
 
 
 if __name__ == "__main__":

@@ -45,3 +45,31 @@ def test_an_unreadable_document_is_named(timeline: Archive, doc: str) -> None:  
     assert (caught.value.event_id, caught.value.column) == ("runoff-2025", "doc")
     with pytest.raises(TamperedLog):
         timeline.verify()
+
+
+def test_events_whose_records_interleave_verify(archive: Archive) -> None:
+    """The replay folds each event's records in their order, whatever came between them
+    (found by make mutate: every test archive had each event's records side by side)."""
+    archive.add(title="First", date="2024-01-09", unsourced=True, event_id="a")
+    archive.add(title="Second", date="2024-02-09", unsourced=True, event_id="b")
+    archive.revise("a", reason="Corrected", title="First, corrected")
+    archive.revise("b", reason="Corrected", title="Second, corrected")
+    archive.retract("a", reason="Not an event")
+    report = check_projection(archive.store)
+    assert report.versions == 5
+    archive.verify()
+
+
+def test_a_mismatch_shows_a_value_up_to_60_characters_then_cuts_it(timeline: Archive) -> None:  # noqa: F811
+    """The message quotes the stored value (its repr) whole up to 60 characters, and the
+    first 60 and "…" beyond: one readable line whatever was planted."""
+    exact = "x" * 58  # repr: 60 characters
+    _versions_sql(timeline, f"UPDATE event_versions SET tags_key = :v WHERE {CURRENT}", v=exact)
+    with pytest.raises(ProjectionMismatch) as caught:
+        check_projection(timeline.store)
+    assert f" has tags_key = '{exact}', a replay" in caught.value.describe()
+    longer = "y" * 59  # repr: 61 characters
+    _versions_sql(timeline, f"UPDATE event_versions SET tags_key = :v WHERE {CURRENT}", v=longer)
+    with pytest.raises(ProjectionMismatch) as caught:
+        check_projection(timeline.store)
+    assert f" has tags_key = '{longer[:59]}…, a replay" in caught.value.describe()

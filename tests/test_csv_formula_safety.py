@@ -205,3 +205,11 @@ def test_libreoffice_reads_every_cell_of_the_excel_export_with_controls_shown(tm
         assert (row["title"], row["description"], row["place"]) == \
             (shown(event.title), shown(event.description), shown(event.place or "")), row
         assert (row["tags"], row["actors"]) == (shown(event.tags[0]), shown(event.actors[0])), row
+
+
+def test_without_controls_replaces_exactly_the_control_characters() -> None:
+    from chronicle.formats.controls import without_controls
+
+    assert without_controls("a\x00b\x1b[31m\x7fc\x85d\te\nf\rg") == "a\ufffdb\ufffd[31m\ufffdc\ufffdd\te\nf\rg"
+    assert without_controls("plain, accented é and emoji 🙂") == "plain, accented é and emoji 🙂"
+    assert without_controls("") == ""

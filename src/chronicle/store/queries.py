@@ -97,7 +97,7 @@ def events_statement(query: EventQuery, *, candidates: int | None = None) -> Any
         assert query.search is not None
         ranking = fulltext.ranked(query.search, limit=candidates)
         stmt = part(*(() if query.since is None else (_v.hi >= query.since,)))
-        stmt = stmt.join_from(versions_table, ranking, ranking.c.event_id == _v.event_id)
+        stmt = stmt.select_from(fulltext.ranked_join(ranking, versions_table, ranking.c.event_id == _v.event_id))
         stmt = stmt.order_by(ranking.c.score, _v.lo, _v.precision, _v.event_id)
     elif query.since is None:
         stmt = part()

@@ -69,9 +69,10 @@ def rerun_read(n: int, rounds: int) -> None:
 
 
 def main() -> None:
-    which = sys.argv[1] if len(sys.argv) > 1 else "read"
-    n = int(sys.argv[2]) if len(sys.argv) > 2 else 100_000
-    rounds = int(sys.argv[3]) if len(sys.argv) > 3 else (3 if which == "import" else 5)
+    args = sys.argv[1:]
+    which = args.pop(0) if args and not args[0].isdigit() else "read"  # `rerun_rows.py N ROUNDS`: read
+    n = int(args[0]) if args else 100_000
+    rounds = int(args[1]) if len(args) > 1 else (3 if which == "import" else 5)
     (rerun_import if which == "import" else rerun_read)(n, rounds)
 
 

@@ -36,9 +36,10 @@ def rerun_import(n: int, rounds: int) -> None:
         for key in ("import-chronicle", "import-sqlite3", "import-eventsourcing", "import-stages"):
             m = run.measure_child(key, paths)
             _print(key, n, m)
-            cpu.setdefault(key, []).append(m.cpu or 0.0)
             if key == "import-stages":
                 stages.append(m.extra.get("stages", {}))
+            else:
+                cpu.setdefault(key, []).append(m.cpu or 0.0)
         if shutil.which(run.SQLITE_UTILS):
             target = paths.data / f"sqlite-utils-{n}.db"
             run.remove_db(target)
@@ -52,7 +53,7 @@ def rerun_import(n: int, rounds: int) -> None:
         name: statistics.median(s[name] for s in stages) for name in stages[0]} if stages else {}}, indent=1))
     ours = medians["import-chronicle"]
     for key, value in medians.items():
-        if key not in ("import-chronicle", "import-stages"):
+        if key != "import-chronicle":
             print(f"import-chronicle vs {key}: {value / ours:.2f}x by CPU (rate over rate)")
 
 
@@ -69,9 +70,10 @@ def rerun_read(n: int, rounds: int) -> None:
 
 
 def main() -> None:
-    which = sys.argv[1] if len(sys.argv) > 1 else "read"
-    n = int(sys.argv[2]) if len(sys.argv) > 2 else 100_000
-    rounds = int(sys.argv[3]) if len(sys.argv) > 3 else (3 if which == "import" else 5)
+    args = sys.argv[1:]
+    which = args.pop(0) if args and not args[0].isdigit() else "read"  # `rerun_rows.py N ROUNDS`: read
+    n = int(args[0]) if args else 100_000
+    rounds = int(args[1]) if len(args) > 1 else (3 if which == "import" else 5)
     (rerun_import if which == "import" else rerun_read)(n, rounds)
 
 

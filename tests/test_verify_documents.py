@@ -73,3 +73,43 @@ def test_a_mismatch_shows_a_value_up_to_60_characters_then_cuts_it(timeline: Arc
     with pytest.raises(ProjectionMismatch) as caught:
         check_projection(timeline.store)
     assert f" has tags_key = '{longer[:59]}…, a replay" in caught.value.describe()
+
+
+@pytest.mark.parametrize("log_id", ["@court-docs", "~actors"])
+def test_records_about_the_archive_are_checked_too(timeline: Archive, log_id: str) -> None:  # noqa: F811
+    """A defined source (``@KEY``) and an actor alias (``~actors``) have no version row:
+    one planted for them is named, and the events after them in the check's order are
+    still compared (found by make mutate: no test of the check held such records)."""
+    from chronicle.model import make_source
+
+    timeline.add_source("court-docs", make_source("https://example.org/court"), reason="Filings")
+    timeline.alias_actor("Noboa", "Daniel Noboa", reason="Surname only in wires")
+    report = check_projection(timeline.store)
+    assert report.records == 4  # event records; the two others have no version to compare
+    seq = {"@court-docs": 5, "~actors": 6}[log_id]
+    # A forged column of an event is still found, with records of both kinds in the log.
+    _versions_sql(timeline, f"UPDATE event_versions SET status = 'retracted' WHERE {CURRENT}")
+    with pytest.raises(ProjectionMismatch) as caught:
+        check_projection(timeline.store)
+    assert (caught.value.event_id, caught.value.column) == ("runoff-2025", "status")
+    timeline.repair()
+    # A version row planted for the record about the archive is named.
+    _versions_sql(timeline, f"INSERT INTO event_versions SELECT '{log_id}', {seq}, to_seq, from_at, to_at, lo, hi, "
+                  "precision, wide, status, tags_key, actors_key, search, doc FROM event_versions "
+                  "WHERE event_id = 'curfew-declared'")
+    with pytest.raises(ProjectionMismatch) as caught:
+        check_projection(timeline.store)
+    assert caught.value.describe() == (f"source {log_id}: record {seq} has a version row "
+                                       "(a stray row in event_versions)")
+    assert (caught.value.event_id, caught.value.column, caught.value.seq) == (log_id, None, seq)
+
+
+def test_a_record_that_cannot_be_replayed_is_named(timeline: Archive) -> None:  # noqa: F811
+    """A revision whose event's first record is gone (its version rows left in place)."""
+    from tests.test_integrity import _sql
+
+    _sql(timeline, "UPDATE log SET kind = 'revised' WHERE seq = 2")
+    with pytest.raises(ProjectionMismatch) as caught:
+        check_projection(timeline.store)
+    assert caught.value.event_id == "runoff-2025" and caught.value.column is None and caught.value.seq == 2
+    assert caught.value.describe().startswith("event runoff-2025: record 2 cannot be replayed (")

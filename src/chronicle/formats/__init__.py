@@ -87,7 +87,7 @@ def exporter(fmt: str) -> Exporter:
 IMPORTERS: dict[str, str] = {
     "toml": "chronicle.formats.seed:iter_seed_file",
     "ics": "chronicle.formats.ical:read_ical",
-    "csv": "chronicle.formats.csv_format:read_csv",
+    "csv": "chronicle.formats.csv_import:read_csv",
     "json": "chronicle.formats.json_format:read_json",
 }
 

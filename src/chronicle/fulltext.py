@@ -258,12 +258,12 @@ def _ranked_first_sqlite(element: _RankedFirst, compiler: Any, **kwargs: Any) ->
     # the 20 documents are the same). Same rows, same order (benchmarks/RESULTS.md).
     kwargs = {k: v for k, v in kwargs.items() if k != "asfrom"}
     assert element.onclause is not None
-    return (
-        element.left._compiler_dispatch(compiler, asfrom=True, **kwargs)
+    return str(
+        compiler.process(element.left, asfrom=True, **kwargs)
         + " CROSS JOIN "
-        + element.right._compiler_dispatch(compiler, asfrom=True, **kwargs)
+        + compiler.process(element.right, asfrom=True, **kwargs)
         + " ON "
-        + element.onclause._compiler_dispatch(compiler, **kwargs)
+        + compiler.process(element.onclause, **kwargs)
     )
 
 

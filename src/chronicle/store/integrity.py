@@ -8,8 +8,9 @@ module is the replay, done once: queries and exports do not read the document al
 ``from_at``/``to_at``; a row whose document is right but whose ``status`` says
 "retracted" hides the event everywhere), so it replays the log event by event and
 compares *every* column of every version row — the document included — with what the
-write path would have stored, naming the event and the column that differ; then the
-full-text index against the current versions (:func:`chronicle.fulltext.mismatch`).
+write path would have stored, naming the event and the column that differ; and, in the
+same pass, each event's row of the full-text index against the words of its replayed
+current version (:func:`chronicle.fulltext.indexed_row`, what the writer stores).
 ``chronicle verify`` (:meth:`chronicle.archive.Archive.verify`) runs both.
 
 The event_versions table is derived data: :func:`repair_projection` throws it away
@@ -33,7 +34,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, and_, exists, func, select
 
 from chronicle import fulltext
-from chronicle.errors import ProjectionMismatch, TamperedLog
+from chronicle.errors import ProjectionMismatch
 from chronicle.model import NO_EVENT_KINDS, Event
 from chronicle.projection import apply, event_from_doc
 from chronicle.store import dialects
@@ -44,10 +45,14 @@ from chronicle.store.verify import VERIFY_SPLIT_AT
 
 _v = versions_table.c
 _log = log_table.c
+_s = fulltext.search_table.c
+_SEARCH_FIELDS = ("key", "event_id", "body", "title")
+_REBUILD = "; `chronicle upgrade --rebuild` rebuilds it from the log"
 
 #: Every column of ``event_versions``, in table order: all of them are checked.
 COLUMNS: tuple[str, ...] = tuple(column.name for column in versions_table.columns)
 _LOG_WIDTH = len(log_table.columns)
+_ROW_WIDTH = _LOG_WIDTH + len(COLUMNS)  # then the event's search row, if keyed on this record
 _INTEGER_INDEXES = frozenset(COLUMNS.index(name) for name in ("from_seq", "to_seq", "precision", "wide"))
 _TO_SEQ = COLUMNS.index("to_seq")
 _TO_AT = COLUMNS.index("to_at")
@@ -86,6 +91,10 @@ def check_projection(
             .where(~exists().where(_log.seq == _v.from_seq, _log.event_id == _v.event_id))
             .order_by(_v.from_seq, _v.event_id).limit(1)
         ).first()
+        key = fulltext.key_column(conn.dialect.name)
+        stray_search = conn.execute(
+            select(_s.event_id, key).where(~exists().where(_log.seq == key)).limit(1)
+        ).first()
     bounds = list(itertools.pairwise([None, *cuts, None]))
     if len(bounds) == 1:
         parts: list[_RangeResult] = [_check_range(store.engine, None, None, progress)]
@@ -113,11 +122,13 @@ def check_projection(
             "(a stray row in event_versions)",
             event_id=stray.event_id, column=None, seq=int(stray.from_seq),
         )
-    # The search index is derived from the current versions: checked once they are known right.
-    with store.engine.connect() as conn:
-        problem = fulltext.mismatch(conn)
-    if problem is not None:
-        raise TamperedLog(f"{problem}; `chronicle upgrade --rebuild` rebuilds it from the log")
+    if stray_search is not None:
+        # Rows keyed on a record are checked in the ranges; this one's key is no record at all.
+        raise ProjectionMismatch(
+            f"event {stray_search[0]}: its row in the search index is keyed {stray_search[1]}, "
+            f"which is no record of the log (a stray row in {fulltext.TABLE}){_REBUILD}",
+            event_id=stray_search[0], column=None, seq=int(stray_search[1]),
+        )
     return ProjectionReport(records, records)
 
 
@@ -152,12 +163,19 @@ def _check_range_in_child(url: str, lo: str | None, hi: str | None) -> _RangeRes
 
 def _check_range(engine: Engine, lo: str | None, hi: str | None,
                  progress: Callable[[int], None] | None = None) -> int:
-    """Check the events with ids from ``lo`` (included) to ``hi`` (excluded); records replayed."""
+    """Check the events with ids from ``lo`` (included) to ``hi`` (excluded); records replayed.
+
+    Each record comes with its version row and with the search-index row keyed on it
+    (an event's row is keyed on its first record), so the index is checked against the
+    replayed state in the same pass, without parsing any stored document again."""
+    key = fulltext.key_column(engine.dialect.name)
     stmt = (
-        select(log_table, *(c.label(f"v_{c.name}") for c in versions_table.columns))
+        select(log_table, *(c.label(f"v_{c.name}") for c in versions_table.columns),
+               key.label("s_key"), _s.event_id.label("s_event_id"), _s.body.label("s_body"),
+               _s.title.label("s_title"))
         .select_from(log_table.outerjoin(versions_table, and_(
             _v.event_id == _log.event_id, _v.from_seq == _log.seq,
-        )))
+        )).outerjoin(fulltext.search_table, key == _log.seq))
         .order_by(_log.event_id, _log.seq)
     )
     if lo is not None:
@@ -169,6 +187,7 @@ def _check_range(engine: Engine, lo: str | None, hi: str | None,
         event_id: str | None = None
         state: Event | None = None
         pending: tuple[list[Any], tuple[Any, ...]] | None = None  # (expected, stored)
+        searched: tuple[Any, ...] | None = None  # the event's stored search row
         for row in rows:
             record = record_from_row(row)
             if record.kind in NO_EVENT_KINDS:
@@ -179,11 +198,18 @@ def _check_range(engine: Engine, lo: str | None, hi: str | None,
                         "(a stray row in event_versions)",
                         event_id=record.event_id, column=None, seq=record.seq,
                     )
+                if row.s_key is not None:
+                    _stray_search(row, record.seq)
                 continue
             if record.event_id != event_id:
                 if pending is not None:
                     _compare(*pending)
+                if state is not None:
+                    _compare_search(state, searched)
                 event_id, state, pending = record.event_id, None, None
+                searched = tuple(row[_ROW_WIDTH:]) if row.s_key is not None else None
+            elif row.s_key is not None:
+                _stray_search(row, record.seq)  # keyed on a later record of the event
             if row.v_event_id is None:
                 raise ProjectionMismatch(
                     f"event {record.event_id}: record {record.seq} has no version row "
@@ -203,13 +229,45 @@ def _check_range(engine: Engine, lo: str | None, hi: str | None,
                 pending[0][_TO_SEQ] = record.seq
                 pending[0][_TO_AT] = record.recorded_at
                 _compare(*pending)
-            pending = (expected, tuple(row[_LOG_WIDTH:]))
+            pending = (expected, tuple(row[_LOG_WIDTH:_ROW_WIDTH]))
             records += 1
             if progress is not None and records % 10000 == 0:
                 progress(records)
         if pending is not None:
             _compare(*pending)
+        if state is not None:
+            _compare_search(state, searched)
     return records
+
+
+def _compare_search(state: Event, stored: tuple[Any, ...] | None) -> None:
+    """Raise unless the event's stored search row holds the words of its replayed state."""
+    want = fulltext.indexed_row(state)
+    if stored is None:
+        raise ProjectionMismatch(
+            f"event {state.id}: no row in the search index for its first record {state.first_seq} "
+            f"(missing from {fulltext.TABLE}){_REBUILD}",
+            event_id=state.id, column=None, seq=state.first_seq,
+        )
+    found = (int(stored[0]), *stored[1:])
+    if found == want:
+        return
+    for name, expected, value in zip(_SEARCH_FIELDS, want, found, strict=True):
+        if expected != value:
+            raise ProjectionMismatch(
+                f"event {state.id}: its row in the search index has {name} = {_shown(value)}, "
+                f"a replay of the log gives {_shown(expected)}{_REBUILD}",
+                event_id=state.id, column=f"{fulltext.TABLE}.{name}", seq=state.first_seq,
+            )
+
+
+def _stray_search(row: Any, seq: int) -> None:
+    """A search row keyed on a record that starts no event: the index has no such row."""
+    raise ProjectionMismatch(
+        f"event {row.s_event_id}: its row in the search index is keyed on record {seq}, "
+        f"which starts no event (a stray row in {fulltext.TABLE}){_REBUILD}",
+        event_id=str(row.s_event_id), column=None, seq=seq,
+    )
 
 
 def _compare(expected: list[Any], stored: tuple[Any, ...]) -> None:

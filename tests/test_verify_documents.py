@@ -8,8 +8,10 @@ a document that cannot be read at all (so accepting one passed too). Both backen
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import text
 
 from chronicle.archive import Archive
@@ -113,3 +115,31 @@ def test_a_record_that_cannot_be_replayed_is_named(timeline: Archive) -> None:  
         check_projection(timeline.store)
     assert caught.value.event_id == "runoff-2025" and caught.value.column is None and caught.value.seq == 2
     assert caught.value.describe().startswith("event runoff-2025: record 2 cannot be replayed (")
+
+
+# In-process, the failed command's half-read stream still holds a PostgreSQL connection
+# when the runner returns (a real `chronicle` process ends, and the connection with it).
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.parametrize("doc", ['{"id": "runoff-2025", "title": ', "[]", '{"id": "runoff-2025"}'])
+@pytest.mark.parametrize("command", [
+    ["show"], ["show", "--format", "json"], ["show", "--format", "jsonl"], ["show", "runoff-2025"],
+    ["export", "--format", "csv"], ["export", "--format", "ics"], ["export", "--format", "html"],
+    ["export", "--format", "json"],
+])
+def test_reading_an_unreadable_document_is_one_line_and_writes_nothing(
+    timeline: Archive, doc: str, command: list[str], tmp_path: Path,  # noqa: F811
+) -> None:
+    """``show`` and the exports stream the stored documents without checking each (that
+    would parse every one twice): one that cannot be read stops them with one line that
+    says what to run — never a traceback, never a half-written file."""
+    from chronicle.cli import main
+
+    _versions_sql(timeline, f"UPDATE event_versions SET doc = :doc WHERE {CURRENT}", doc=doc)
+    out = tmp_path / "out"
+    extra = ["-o", str(out)] if command[0] == "export" else []
+    result = CliRunner().invoke(main, ["--db", timeline.url, *command, *extra])
+    assert result.exit_code != 0
+    assert isinstance(result.exception, SystemExit), result.exception
+    assert "a stored event document cannot be read" in result.output
+    assert "chronicle verify --repair" in result.output
+    assert not out.exists()

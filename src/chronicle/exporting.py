@@ -18,6 +18,7 @@ from chronicle.atomicfile import atomic_text
 from chronicle.formats import EXTENSIONS, ExportContext, ExportStats, exporter
 from chronicle.formats.controls import ControlFree
 from chronicle.model import Event, Record
+from chronicle.projection import reading_documents
 from chronicle.query import EventQuery
 from chronicle.store import Head, dialects
 
@@ -88,7 +89,7 @@ def export(
     """Write ``fmt`` to ``output`` (a path, ``-`` for stdout, None for the default path)."""
     options = dict(options or {})
     target = output or str(default_path(archive, fmt))
-    with _open_output(target) as out:
+    with _open_output(target) as out, reading_documents():
         if fmt == "jsonl":
             from chronicle.formats.log_jsonl import export_log
 

@@ -8,6 +8,8 @@ of them from the log with the same function and compares.
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
@@ -15,7 +17,7 @@ import orjson
 
 from chronicle.claims import CLAIM_KINDS, Claim, check_revision, fold_claim
 from chronicle.dates import parse_span
-from chronicle.errors import Conflict, InvalidInput
+from chronicle.errors import Conflict, InvalidInput, TamperedLog
 from chronicle.model import (
     Event,
     EventFields,
@@ -203,6 +205,30 @@ def load_doc(text: str | bytes) -> dict[str, Any]:
     """
     data: dict[str, Any] = orjson.loads(text)
     return data
+
+
+#: What reading a stored document that is not one raises: bad JSON, a missing key, a
+#: value of the wrong type.
+_UNREADABLE = (orjson.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError, IndexError)
+
+
+@contextmanager
+def reading_documents() -> Iterator[None]:
+    """Around code that streams stored documents (``show``, exports): a document that
+    cannot be read — the derived table edited by hand, a damaged page — is one line
+    that says what to run, not a traceback.
+
+    The documents are derived data: ``verify`` names the event and column, and
+    ``verify --repair`` rebuilds them from the log. Checking each document as it streams
+    would cost a second parse per event; this costs nothing until one fails.
+    """
+    try:
+        yield
+    except _UNREADABLE as error:
+        raise TamperedLog(
+            f"a stored event document cannot be read ({type(error).__name__}: {error}); "
+            "`chronicle verify` names the event, `chronicle verify --repair` rebuilds the documents from the log"
+        ) from None
 
 
 #: The keys of the Event JSON (:meth:`Event.to_dict`) taken as they are from a stored

@@ -11,9 +11,10 @@ import click
 
 from chronicle.cli.output import doc_line, event_detail, json_array, record_history, record_line, use_colour
 from chronicle.cli.settings import Settings
-from chronicle.projection import event_json, event_to_doc, load_doc
+from chronicle.projection import event_json, event_to_doc, load_doc, reading_documents
 
 if TYPE_CHECKING:
+    from chronicle.archive import Archive
     from chronicle.query import EventQuery  # loaded by the commands that filter
 
 #: Counts and sequence numbers: what the databases can hold (64-bit signed), so a huge
@@ -80,13 +81,20 @@ def show(settings: Settings, /, event_id: str | None, fmt: str, limit: int | Non
     """
     archive = settings.archive(read_only=True)
     if event_id is not None:
-        event = archive.get(event_id, as_of=filters.get("as_of"))
+        with reading_documents():
+            event = archive.get(event_id, as_of=filters.get("as_of"))
         if fmt == "table":
             click.echo(event_detail(event))
         else:
             click.echo(json.dumps(event.to_dict(), ensure_ascii=False, indent=2 if fmt == "json" else None))
         return
     query = build_query(limit=limit, sort=sort, **filters)
+    with reading_documents():
+        _list(archive, query, fmt, disputed)
+
+
+def _list(archive: Archive, query: EventQuery, fmt: str, disputed: bool) -> None:
+    """Write a listing of ``query``'s events in ``fmt``."""
     # Every listing is written from the stored documents as they stream from the
     # store: the same output as from Event objects, without building one per row.
     docs = ((event_to_doc(event) for event in archive.disputed(query)) if disputed

@@ -102,6 +102,17 @@ def test_records_out_of_time_order_are_named(timeline: Archive) -> None:
     with pytest.raises(TamperedLog) as caught:
         timeline.verify()
     assert caught.value.describe() == "record 3: recorded before its predecessor"
+    assert caught.value.seq == 3
+
+
+def test_records_recorded_in_the_same_instant_verify(timeline: Archive) -> None:
+    """Time order means "not before": a clock that did not move between two records
+    (a coarse clock, a copy from a system that kept seconds) is no tampering."""
+    with timeline.store.engine.connect() as conn:
+        second = conn.execute(text("SELECT recorded_at FROM log WHERE seq = 2")).scalar_one()
+    _rewrite_chain(timeline, 3, f"UPDATE log SET recorded_at = '{second}' WHERE seq = 3")
+    timeline.store.rebuild_projection()
+    timeline.verify()
 
 
 def test_a_forged_log_record_is_caught_by_its_hash(timeline: Archive) -> None:

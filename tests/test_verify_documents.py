@@ -117,9 +117,6 @@ def test_a_record_that_cannot_be_replayed_is_named(timeline: Archive) -> None:  
     assert caught.value.describe().startswith("event runoff-2025: record 2 cannot be replayed (")
 
 
-# In-process, the failed command's half-read stream still holds a PostgreSQL connection
-# when the runner returns (a real `chronicle` process ends, and the connection with it).
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 @pytest.mark.parametrize("doc", ['{"id": "runoff-2025", "title": ', "[]", '{"id": "runoff-2025"}'])
 @pytest.mark.parametrize("command", [
     ["show"], ["show", "--format", "json"], ["show", "--format", "jsonl"], ["show", "runoff-2025"],

@@ -89,21 +89,27 @@ def export(
     """Write ``fmt`` to ``output`` (a path, ``-`` for stdout, None for the default path)."""
     options = dict(options or {})
     target = output or str(default_path(archive, fmt))
-    with _open_output(target) as out, reading_documents():
-        if fmt == "jsonl":
-            from chronicle.formats.log_jsonl import export_log
+    # CSV: rows straight from the stored documents (same bytes as from Events, ~2× faster).
+    stream: Iterator[Any] = (archive.log() if fmt == "jsonl" else archive.event_docs(query) if fmt == "csv"
+                             else archive.show(query))
+    try:
+        with _open_output(target) as out, reading_documents():
+            if fmt == "jsonl":
+                from chronicle.formats.log_jsonl import export_log
 
-            stats = export_log(archive.log(), out, context(archive, query), options)
-        elif fmt == "csv":
-            # Rows straight from the stored documents: same bytes as from Events, ~2× faster.
-            from chronicle.formats.csv_format import export_csv_docs
+                stats = export_log(stream, out, context(archive, query), options)
+            elif fmt == "csv":
+                from chronicle.formats.csv_format import export_csv_docs
 
-            stats = export_csv_docs(archive.event_docs(query), out, context(archive, query), options)
-        else:
-            write = exporter(fmt)
-            # A page people open: no NUL or escape sequence from the archive reaches it.
-            page = ControlFree(out) if fmt == "html" else out
-            stats = write(archive.show(query), page, context(archive, query), options)  # type: ignore[arg-type]
+                stats = export_csv_docs(stream, out, context(archive, query), options)
+            else:
+                write = exporter(fmt)
+                # A page people open: no NUL or escape sequence from the archive reaches it.
+                page = ControlFree(out) if fmt == "html" else out
+                stats = write(stream, page, context(archive, query), options)  # type: ignore[arg-type]
+    finally:
+        # An export stopped half-way hands its database connection back now.
+        getattr(stream, "close", lambda: None)()
     return ExportResult(target, stats)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -97,8 +97,17 @@ def _list(archive: Archive, query: EventQuery, fmt: str, disputed: bool) -> None
     """Write a listing of ``query``'s events in ``fmt``."""
     # Every listing is written from the stored documents as they stream from the
     # store: the same output as from Event objects, without building one per row.
-    docs = ((event_to_doc(event) for event in archive.disputed(query)) if disputed
-            else (load_doc(doc) for doc in archive.show_docs(query)))
+    stream: Iterator[Any] = archive.disputed(query) if disputed else archive.show_docs(query)
+    try:
+        _write_listing(stream, fmt, disputed)
+    finally:
+        # A listing stopped half-way (a damaged document, a closed pipe) hands its
+        # database connection back now, not whenever the stream is collected.
+        getattr(stream, "close", lambda: None)()
+
+
+def _write_listing(stream: Iterator[Any], fmt: str, disputed: bool) -> None:
+    docs = ((event_to_doc(event) for event in stream) if disputed else (load_doc(doc) for doc in stream))
     if fmt == "json":
         for chunk in json_array(event_json(doc) for doc in docs):
             sys.stdout.write(chunk)

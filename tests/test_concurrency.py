@@ -254,3 +254,49 @@ def test_many_adds_of_one_title_at_once_all_succeed(archive: Archive, tmp_path: 
     assert ids == sorted(["curfew-declared", *(f"curfew-declared-{n}" for n in range(2, total + 1))])
     assert archive.count() == total
     assert archive.verify().entries == total
+
+
+# Writers that all record the same name as an alias of a different actor at once.
+_ALIAS_WRITER = """
+import sys, time
+from pathlib import Path
+from chronicle.archive import Archive
+from chronicle.errors import ChronicleError
+url, canonical, go = sys.argv[1], sys.argv[2], Path(sys.argv[3])
+archive = Archive.open(url, origin="concurrency test")
+while not go.exists():
+    time.sleep(0.002)
+try:
+    archive.alias_actor("Mehta", canonical, reason="same person")
+    print("recorded")
+except ChronicleError as error:
+    print("refused:", error.describe())
+archive.close()
+"""
+ALIAS_WRITERS = 6
+
+
+def test_one_name_aliased_by_many_writers_at_once_is_recorded_once(archive: Archive, tmp_path: Path) -> None:
+    """The alias check runs under the write lock: of several `alias Mehta …` at the same
+    moment, one is recorded and the others are refused as a conflict — never two, which
+    would leave a log whose aliases do not replay (verify fails)."""
+    go = tmp_path / "go"
+    env = {**os.environ, "CHRONICLE_AUTHOR": FIXED_AUTHOR}
+    writers = [
+        subprocess.Popen([sys.executable, "-c", _ALIAS_WRITER, archive.store.url, f"Judge Number {n}", str(go)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        for n in range(ALIAS_WRITERS)
+    ]
+    time.sleep(1.0)  # let every interpreter start and wait at the line
+    go.touch()
+    try:
+        outcomes = [(*w.communicate(timeout=300), w.returncode) for w in writers]
+    finally:
+        for w in writers:
+            w.kill() if w.poll() is None else None
+    assert [code for _out, _err, code in outcomes] == [0] * ALIAS_WRITERS, [err for _o, err, _c in outcomes]
+    said = sorted(out.strip() for out, _err, _code in outcomes)
+    assert said.count("recorded") == 1, said
+    assert all(line.startswith("refused:") and "alias of" in line for line in said if line != "recorded"), said
+    assert [r.event_id for r in archive.log()] == ["~actors"]
+    archive.verify()

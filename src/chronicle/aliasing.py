@@ -29,22 +29,40 @@ def alias_actor(store: Store, prov: Prov, name: str, canonical: str, *, reason: 
     """Record that ``name`` is another name of the actor ``canonical``."""
     why = require_reason(reason)
     payload = alias_payload(name, canonical)
-    aliases = actor_aliases(store)
-    aliases.check_alias(payload["name"], payload["canonical"])
-    # An alias of an alias names the same actor: record the group's canonical name.
-    payload["canonical"] = aliases.canonical(payload["canonical"])
-    store.append([Draft(ALIAS_LOG_ID, Kind.ALIASED, payload, prov(why))])
+
+    def plan() -> list[Draft]:
+        aliases = actor_aliases(store)
+        aliases.check_alias(payload["name"], payload["canonical"])
+        # An alias of an alias names the same actor: record the group's canonical name.
+        payload["canonical"] = aliases.canonical(payload["canonical"])
+        return [Draft(ALIAS_LOG_ID, Kind.ALIASED, payload, prov(why))]
+
+    _append_under_lock(store, plan)
     return actor_aliases(store).aliases[name_key(payload["name"])]
 
 
 def unalias_actor(store: Store, prov: Prov, name: str, *, reason: str) -> Alias:
     """Record that ``name`` is no longer an alias (it names an actor of its own again)."""
     why = require_reason(reason)
-    aliases = actor_aliases(store)
-    aliases.check_unalias(name)
-    removed = aliases.aliases[name_key(name)]
-    store.append([Draft(ALIAS_LOG_ID, Kind.UNALIASED, {"name": removed.name}, prov(why))])
-    return removed
+    removed: list[Alias] = []
+
+    def plan() -> list[Draft]:
+        aliases = actor_aliases(store)
+        aliases.check_unalias(name)
+        removed[:] = [aliases.aliases[name_key(name)]]
+        return [Draft(ALIAS_LOG_ID, Kind.UNALIASED, {"name": removed[0].name}, prov(why))]
+
+    _append_under_lock(store, plan)
+    return removed[0]
+
+
+def _append_under_lock(store: Store, plan: Callable[[], list[Draft]]) -> None:
+    """Append what ``plan`` decides, deciding it while the write lock is held: two
+    ``alias`` commands for one name at once cannot both pass the check and both be
+    recorded (which ``verify`` would then report as a log that does not replay).
+    ``plan`` reads the aliases through its own connection; every write is behind the
+    lock, so what it reads is the state the drafts will follow."""
+    store.append_planned([[ALIAS_LOG_ID]], lambda _chunk, _states: plan(), key=lambda log_id: log_id)
 
 
 def with_aliases(store: Store, query: EventQuery) -> EventQuery:

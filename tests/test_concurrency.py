@@ -211,6 +211,23 @@ def test_a_deadlocked_writer_is_retried(archive: Archive) -> None:
     assert archive.verify().entries == 2
 
 
+def _race(script: str, arguments: list[list[str]], go: Path) -> list[tuple[str, str, int]]:
+    """Run ``script`` once per argument list in its own interpreter, release them all at
+    once (each waits for ``go`` as its last argument), and return each one's
+    ``(stdout, stderr, exit code)``."""
+    env = {**os.environ, "CHRONICLE_AUTHOR": FIXED_AUTHOR}
+    writers = [subprocess.Popen([sys.executable, "-c", script, *args, str(go)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+               for args in arguments]
+    time.sleep(1.0)  # let every interpreter start and wait at the line
+    go.touch()
+    try:
+        return [(*w.communicate(timeout=300), w.returncode) for w in writers]
+    finally:
+        for w in writers:
+            w.kill() if w.poll() is None else None
+
+
 # Writers that all add the same title at once, as many `chronicle add`s of one story
 # would: each waits for the go file, then adds SAME_TITLE_ADDS events titled alike.
 _SAME_TITLE_WRITER = """
@@ -231,21 +248,8 @@ SAME_TITLE_ADDS = 10
 
 def test_many_adds_of_one_title_at_once_all_succeed(archive: Archive, tmp_path: Path) -> None:
     """Issue 16: 2 of 60 such adds failed on PostgreSQL ("other writers kept taking the chosen id")."""
-    url = archive.store.url
-    go = tmp_path / "go"
-    env = {**os.environ, "CHRONICLE_AUTHOR": FIXED_AUTHOR}
-    writers = [
-        subprocess.Popen([sys.executable, "-c", _SAME_TITLE_WRITER, url, str(SAME_TITLE_ADDS), str(go)],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-        for _ in range(SAME_TITLE_WRITERS)
-    ]
-    time.sleep(1.0)  # let every interpreter start and wait at the line
-    go.touch()
-    try:
-        outcomes = [(*w.communicate(timeout=300), w.returncode) for w in writers]
-    finally:
-        for w in writers:
-            w.kill() if w.poll() is None else None
+    outcomes = _race(_SAME_TITLE_WRITER, [[archive.store.url, str(SAME_TITLE_ADDS)]] * SAME_TITLE_WRITERS,
+                     tmp_path / "go")
     failed = [err.strip().splitlines()[-1] for _out, err, code in outcomes if code != 0]
     assert failed == []
     ids = sorted(i for out, _err, _code in outcomes for i in json.loads(out))
@@ -280,20 +284,8 @@ def test_one_name_aliased_by_many_writers_at_once_is_recorded_once(archive: Arch
     """The alias check runs under the write lock: of several `alias Mehta …` at the same
     moment, one is recorded and the others are refused as a conflict — never two, which
     would leave a log whose aliases do not replay (verify fails)."""
-    go = tmp_path / "go"
-    env = {**os.environ, "CHRONICLE_AUTHOR": FIXED_AUTHOR}
-    writers = [
-        subprocess.Popen([sys.executable, "-c", _ALIAS_WRITER, archive.store.url, f"Judge Number {n}", str(go)],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-        for n in range(ALIAS_WRITERS)
-    ]
-    time.sleep(1.0)  # let every interpreter start and wait at the line
-    go.touch()
-    try:
-        outcomes = [(*w.communicate(timeout=300), w.returncode) for w in writers]
-    finally:
-        for w in writers:
-            w.kill() if w.poll() is None else None
+    outcomes = _race(_ALIAS_WRITER, [[archive.store.url, f"Judge Number {n}"] for n in range(ALIAS_WRITERS)],
+                     tmp_path / "go")
     assert [code for _out, _err, code in outcomes] == [0] * ALIAS_WRITERS, [err for _o, err, _c in outcomes]
     said = sorted(out.strip() for out, _err, _code in outcomes)
     assert said.count("recorded") == 1, said

@@ -45,9 +45,10 @@ from sqlalchemy.sql.selectable import Join
 from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.types import Float, NullType
 
+from chronicle.ids import LETTERS_TO_ASCII
 from chronicle.model import Event
 from chronicle.projection import event_from_doc
-from chronicle.search import SearchQuery, index_text
+from chronicle.search import _ASCII_BREAKS, _WORD_BREAK, SearchQuery, index_text
 
 TABLE = "event_search"
 CONFIG = "chronicle_search"
@@ -121,6 +122,15 @@ def indexed_row(event: Event) -> tuple[int, str, str, str]:
     """
     body, title = index_text(event)
     return event.first_seq, event.id, body, title
+
+
+def folded_words(folded: str) -> list[str]:
+    """:func:`chronicle.search.words` of text already folded (``words(t) ==
+    folded_words(fold_text(t))``, tested): ``verify`` folds an event's texts once for its
+    version row and its index row alike (:mod:`chronicle.store.firstversion`)."""
+    if folded.isascii():
+        return folded.encode("ascii").translate(_ASCII_BREAKS).decode("ascii").split()
+    return [word for word in _WORD_BREAK.split(folded.translate(LETTERS_TO_ASCII)) if word]
 
 
 def key_column(dialect_name: str) -> ColumnElement[Any]:

@@ -11,7 +11,10 @@ compares *every* column of every version row — the document included — with 
 write path would have stored, naming the event and the column that differ; and, in the
 same pass, each event's row of the full-text index against the words of its replayed
 current version (:func:`chronicle.fulltext.indexed_row`, what the writer stores).
-``chronicle verify`` (:meth:`chronicle.archive.Archive.verify`) runs both.
+``chronicle verify`` (:meth:`chronicle.archive.Archive.verify`) runs both. An event's
+first version is worked out straight from its payload
+(:func:`chronicle.store.firstversion.first_version`, the same rows); the Event itself is
+built only when a later record of the event needs it.
 
 The event_versions table is derived data: :func:`repair_projection` throws it away
 and replays the log into it. The log itself is never "repaired" — a damaged log is
@@ -31,15 +34,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, Engine, and_, exists, func, select
 
 from chronicle import fulltext
 from chronicle.errors import ProjectionMismatch
-from chronicle.model import NO_EVENT_KINDS, Event
+from chronicle.model import Event, Kind
 from chronicle.projection import apply, event_from_doc
 from chronicle.store import dialects
 from chronicle.store.core import Store
-from chronicle.store.rows import record_from_row, version_row
+from chronicle.store.firstversion import first_version
+from chronicle.store.rows import NO_EVENT_KIND_VALUES, record_from_row, version_row
 from chronicle.store.schema import log_table, versions_table
 from chronicle.store.verify import VERIFY_SPLIT_AT
 
@@ -56,6 +61,8 @@ _ROW_WIDTH = _LOG_WIDTH + len(COLUMNS)  # then the event's search row, if keyed 
 _INTEGER_INDEXES = frozenset(COLUMNS.index(name) for name in ("from_seq", "to_seq", "precision", "wide"))
 _TO_SEQ = COLUMNS.index("to_seq")
 _TO_AT = COLUMNS.index("to_at")
+_V_FIRST = _LOG_WIDTH  # the version row's first column: None when the record has none
+_RECORDED = Kind.RECORDED.value
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,48 +193,60 @@ def _check_range(engine: Engine, lo: str | None, hi: str | None,
     with engine.connect() as conn, conn.execution_options(yield_per=5000).execute(stmt) as rows:
         event_id: str | None = None
         state: Event | None = None
+        first: Any = None  # the event's first row, while its state is not needed (see below)
+        want_search: tuple[int, str, str, str] | None = None  # its search row, so replayed
         pending: tuple[list[Any], tuple[Any, ...]] | None = None  # (expected, stored)
         searched: tuple[Any, ...] | None = None  # the event's stored search row
         for row in rows:
-            record = record_from_row(row)
-            if record.kind in NO_EVENT_KINDS:
+            kind = row[2]
+            if kind in NO_EVENT_KIND_VALUES:
                 # A defined source's records (``@KEY``) and actor aliases have no event projection.
-                if row.v_event_id is not None:
+                if row[_V_FIRST] is not None:
                     raise ProjectionMismatch(
-                        f"source {record.event_id}: record {record.seq} has a version row "
+                        f"source {row[1]}: record {row[0]} has a version row "
                         "(a stray row in event_versions)",
-                        event_id=record.event_id, column=None, seq=record.seq,
+                        event_id=row[1], column=None, seq=int(row[0]),
                     )
-                if row.s_key is not None:
-                    _stray_search(row, record.seq)
+                if row[_ROW_WIDTH] is not None:
+                    _stray_search(row, int(row[0]))
                 continue
-            if record.event_id != event_id:
+            seq = int(row[0])
+            if row[1] != event_id:
                 if pending is not None:
                     _compare(*pending)
-                if state is not None:
-                    _compare_search(state, searched)
-                event_id, state, pending = record.event_id, None, None
-                searched = tuple(row[_ROW_WIDTH:]) if row.s_key is not None else None
-            elif row.s_key is not None:
-                _stray_search(row, record.seq)  # keyed on a later record of the event
-            if row.v_event_id is None:
+                if event_id is not None:
+                    _compare_search(want_search if state is None else fulltext.indexed_row(state), searched)
+                event_id, state, first, pending = row[1], None, None, None
+                searched = tuple(row[_ROW_WIDTH:]) if row[_ROW_WIDTH] is not None else None
+            elif row[_ROW_WIDTH] is not None:
+                _stray_search(row, seq)  # keyed on a later record of the event
+            if row[_V_FIRST] is None:
                 raise ProjectionMismatch(
-                    f"event {record.event_id}: record {record.seq} has no version row "
-                    "(missing from event_versions)",
-                    event_id=record.event_id, column=None, seq=record.seq,
+                    f"event {row[1]}: record {seq} has no version row (missing from event_versions)",
+                    event_id=row[1], column=None, seq=seq,
                 )
-            try:
-                state = apply(state, record)
-            except Exception as error:
-                raise ProjectionMismatch(
-                    f"event {record.event_id}: record {record.seq} cannot be replayed ({error})",
-                    event_id=record.event_id, column=None, seq=record.seq,
-                ) from None
-            expected = version_row(state, record)
+            # Most events have one record: their rows come straight from the payload, and
+            # the Event is built only if a later record needs it (a replay all the same).
+            quick = (first_version(seq, row[1], _payload(row[3]), row[5], row[4], row[7])
+                     if kind == _RECORDED and state is None and first is None else None)
+            if quick is not None:
+                first, (expected, want_search) = row, quick
+            else:
+                record = record_from_row(row)
+                try:
+                    if first is not None:
+                        state, first = apply(None, record_from_row(first)), None
+                    state = apply(state, record)
+                except Exception as error:
+                    raise ProjectionMismatch(
+                        f"event {record.event_id}: record {record.seq} cannot be replayed ({error})",
+                        event_id=record.event_id, column=None, seq=record.seq,
+                    ) from None
+                expected = version_row(state, record)
             if pending is not None:
                 # The previous version was current until this record.
-                pending[0][_TO_SEQ] = record.seq
-                pending[0][_TO_AT] = record.recorded_at
+                pending[0][_TO_SEQ] = seq
+                pending[0][_TO_AT] = row[5]
                 _compare(*pending)
             pending = (expected, tuple(row[_LOG_WIDTH:_ROW_WIDTH]))
             records += 1
@@ -235,19 +254,32 @@ def _check_range(engine: Engine, lo: str | None, hi: str | None,
                 progress(records)
         if pending is not None:
             _compare(*pending)
-        if state is not None:
-            _compare_search(state, searched)
+        if event_id is not None:
+            _compare_search(want_search if state is None else fulltext.indexed_row(state), searched)
     return records
 
 
-def _compare_search(state: Event, stored: tuple[Any, ...] | None) -> None:
-    """Raise unless the event's stored search row holds the words of its replayed state."""
-    want = fulltext.indexed_row(state)
+def _payload(text: str) -> Any:
+    """A payload parsed by orjson for :func:`first_version` (None where orjson refuses
+    the text: the record is then replayed the long way, through ``json``). Where the two
+    parsers differ on what they accept — an integer beyond 64 bits becomes a float —
+    the value is a number, which ``first_version`` never takes."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return None
+
+
+def _compare_search(want: tuple[int, str, str, str] | None, stored: tuple[Any, ...] | None) -> None:
+    """Raise unless the event's stored search row is ``want`` (:func:`fulltext.indexed_row`
+    of its replayed state)."""
+    assert want is not None
+    first_seq, event_id = want[0], want[1]
     if stored is None:
         raise ProjectionMismatch(
-            f"event {state.id}: no row in the search index for its first record {state.first_seq} "
+            f"event {event_id}: no row in the search index for its first record {first_seq} "
             f"(missing from {fulltext.TABLE}){_REBUILD}",
-            event_id=state.id, column=None, seq=state.first_seq,
+            event_id=event_id, column=None, seq=first_seq,
         )
     found = (int(stored[0]), *stored[1:])
     if found == want:
@@ -255,9 +287,9 @@ def _compare_search(state: Event, stored: tuple[Any, ...] | None) -> None:
     for name, expected, value in zip(_SEARCH_FIELDS, want, found, strict=True):
         if expected != value:
             raise ProjectionMismatch(
-                f"event {state.id}: its row in the search index has {name} = {_shown(value)}, "
+                f"event {event_id}: its row in the search index has {name} = {_shown(value)}, "
                 f"a replay of the log gives {_shown(expected)}{_REBUILD}",
-                event_id=state.id, column=f"{fulltext.TABLE}.{name}", seq=state.first_seq,
+                event_id=event_id, column=f"{fulltext.TABLE}.{name}", seq=first_seq,
             )
 
 

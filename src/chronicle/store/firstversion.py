@@ -1,0 +1,98 @@
+"""An event's first version, worked out straight from its ``recorded`` payload.
+
+``verify`` replays every record (:mod:`chronicle.store.integrity`); most events of a
+large archive have one record only, and for them the replay is
+``version_row(apply(None, record), record)`` plus the event's search-index row
+(:func:`chronicle.fulltext.indexed_row`). :func:`first_version` gives the same two
+rows without building the :class:`~chronicle.model.EventFields`, the
+:class:`~chronicle.model.Event`, its sources and history entry, and with one
+``fold_text`` for the search column, both keys and the index's words (folding is per
+character, so the folded parts are the parts folded).
+
+It takes only payloads of the plain shape the write path stores (text where text is
+due, lists of strings, sources as dicts of strings) and returns None for anything
+else; the caller then replays that record the long way, which raises exactly what it
+always raised. tests/test_verify_first_version.py holds the two ways equal on
+generated payloads, odd ones included.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chronicle.dates import parse_span
+from chronicle.fields import clean_list
+from chronicle.fulltext import folded_words
+from chronicle.model import Kind, Status, fold_text, span_parts
+from chronicle.store.rows import doc_json, span_columns
+from chronicle.store.schema import SEP
+
+_SOURCE_KEYS = ("url", "title", "publisher", "published", "accessed", "archived_url", "quote")
+_ACTIVE = Status.ACTIVE.value
+_RECORDED = Kind.RECORDED.value
+
+#: ``(version row, search-index row)`` of an event after its first record.
+FirstVersion = tuple[list[Any], tuple[int, str, str, str]]
+
+
+def first_version(seq: int, event_id: str, payload: Any, recorded_at: str, author: str,
+                  reason: str | None) -> FirstVersion | None:
+    """The version row (``VERSION_COLUMNS`` order, ``to_seq``/``to_at`` None) and the
+    search-index row of an event after its ``recorded`` record ``seq``; None when the
+    payload is not of the plain shape handled here."""
+    if type(payload) is not dict:
+        return None
+    get = payload.get
+    title, date, end = get("title"), get("date"), get("end")
+    description, place, sources = get("description") or "", get("place") or None, get("sources", ())
+    unsourced = get("unsourced")
+    if (type(title) is not str or type(date) is not str or (end is not None and type(end) is not str)
+            or type(description) is not str or (place is not None and type(place) is not str)
+            or type(sources) is not list or (unsourced is not None and type(unsourced) is not bool)):
+        return None
+    title = " ".join(title.split())
+    if not title:
+        return None
+    try:
+        span = parse_span(date, end)
+        tags = clean_list(get("tags"), field="tags")
+        actors = clean_list(get("actors"), field="actors")
+    except Exception:
+        return None
+    source_docs: list[dict[str, str]] = []
+    texts = [title, description, place or "", *tags, *actors]
+    for source in sources:
+        if type(source) is not dict:
+            return None
+        doc = {}
+        for key in _SOURCE_KEYS:
+            value = source.get(key)
+            if value is not None:
+                if type(value) is not str:
+                    return None
+                doc[key] = value
+        source_docs.append(doc)
+        texts += [doc.get("title") or "", doc.get("publisher") or "", doc.get("quote") or ""]
+    folded = fold_text(SEP.join(texts)).split(SEP)
+    if len(folded) != len(texts):
+        return None  # a separator inside a text: not the plain shape
+    date_text, end_text = span_parts(span)
+    lo, hi, precision, wide = span_columns(span)
+    tags_end = 3 + len(tags)
+    searched = 3 + len(tags) + len(actors)
+    doc_text = doc_json({
+        "id": event_id, "title": title, "date": date_text, "end": end_text, "description": description,
+        "tags": list(tags), "actors": list(actors), "place": place, "sources": source_docs,
+        "unsourced": bool(unsourced) and not source_docs, "status": _ACTIVE, "revision": 1,
+        "created_at": recorded_at, "updated_at": recorded_at, "first_seq": seq, "last_seq": seq,
+        "status_reason": None, "last_reason": reason,
+        "history": [{"seq": seq, "kind": _RECORDED, "recorded_at": recorded_at, "author": author,
+                     "reason": reason, "changed": []}],
+    })
+    row = [
+        event_id, seq, None, recorded_at, None, lo, hi, precision, wide, _ACTIVE,
+        SEP + SEP.join(folded[3:tags_end]) + SEP if tags else "",
+        SEP + SEP.join(folded[tags_end:searched]) + SEP if actors else "",
+        " ".join(folded[:searched]), doc_text,
+    ]
+    return row, (seq, event_id, " ".join(folded_words(" ".join(folded))), " ".join(folded_words(folded[0])))

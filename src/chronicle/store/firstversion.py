@@ -18,10 +18,10 @@ generated payloads, odd ones included.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from chronicle.dates import parse_span
-from chronicle.fields import clean_list
 from chronicle.fulltext import folded_words
 from chronicle.model import Kind, Status, fold_text, span_parts
 from chronicle.store.rows import doc_json, span_columns
@@ -43,43 +43,35 @@ def first_version(seq: int, event_id: str, payload: Any, recorded_at: str, autho
     if type(payload) is not dict:
         return None
     get = payload.get
-    title, date, end = get("title"), get("date"), get("end")
-    description, place, sources = get("description") or "", get("place") or None, get("sources", ())
-    unsourced = get("unsourced")
-    if (type(title) is not str or type(date) is not str or (end is not None and type(end) is not str)
-            or type(description) is not str or (place is not None and type(place) is not str)
-            or type(sources) is not list or (unsourced is not None and type(unsourced) is not bool)):
-        return None
-    title = " ".join(title.split())
-    if not title:
+    title: Any = get("title")
+    date, end, unsourced = get("date"), get("end"), get("unsourced")
+    if type(date) is not str or (end is not None and type(end) is not str) or (
+            unsourced is not None and type(unsourced) is not bool):
         return None
     try:
-        span = parse_span(date, end)
-        tags = clean_list(get("tags"), field="tags")
-        actors = clean_list(get("actors"), field="actors")
+        # What EventFields.from_payload and Source.from_dict/to_dict do, value by value; a
+        # value of another type (no .split, not joinable) raises, and the record is then
+        # replayed the long way.
+        date_text, end_text, lo, hi, precision, wide = _date_columns(date, end)
+        title = " ".join(str.split(title))
+        description, place = get("description") or "", get("place") or None
+        tags, actors = _cleaned(get("tags")), _cleaned(get("actors"))
+        texts = [title, description, place or "", *tags, *actors]
+        source_docs = []
+        for source in get("sources", ()):
+            doc = {key: value for key in _SOURCE_KEYS if (value := source.get(key)) is not None}
+            source_docs.append(doc)
+            texts += [doc.get("title") or "", doc.get("publisher") or "", doc.get("quote") or ""]
+        # fold_text folds character by character: the parts folded one by one are the
+        # whole folded (tested), and most parts are ASCII, where folding is lower().
+        folded = [text.lower() if text.isascii() else fold_text(text) for text in texts]
+        body = " ".join(folded_words(" ".join(folded)))
     except Exception:
         return None
-    source_docs: list[dict[str, str]] = []
-    texts = [title, description, place or "", *tags, *actors]
-    for source in sources:
-        if type(source) is not dict:
-            return None
-        doc = {}
-        for key in _SOURCE_KEYS:
-            value = source.get(key)
-            if value is not None:
-                if type(value) is not str:
-                    return None
-                doc[key] = value
-        source_docs.append(doc)
-        texts += [doc.get("title") or "", doc.get("publisher") or "", doc.get("quote") or ""]
-    folded = fold_text(SEP.join(texts)).split(SEP)
-    if len(folded) != len(texts):
-        return None  # a separator inside a text: not the plain shape
-    date_text, end_text = span_parts(span)
-    lo, hi, precision, wide = span_columns(span)
+    if not title or type(description) is not str or (place is not None and type(place) is not str):
+        return None
     tags_end = 3 + len(tags)
-    searched = 3 + len(tags) + len(actors)
+    searched = tags_end + len(actors)
     doc_text = doc_json({
         "id": event_id, "title": title, "date": date_text, "end": end_text, "description": description,
         "tags": list(tags), "actors": list(actors), "place": place, "sources": source_docs,
@@ -95,4 +87,21 @@ def first_version(seq: int, event_id: str, payload: Any, recorded_at: str, autho
         SEP + SEP.join(folded[tags_end:searched]) + SEP if actors else "",
         " ".join(folded[:searched]), doc_text,
     ]
-    return row, (seq, event_id, " ".join(folded_words(" ".join(folded))), " ".join(folded_words(folded[0])))
+    return row, (seq, event_id, body, " ".join(folded_words(folded[0])))
+
+
+def _cleaned(values: Any) -> tuple[str, ...]:
+    """:func:`chronicle.fields.clean_list` of a list of strings (raises on anything else)."""
+    if values is None:
+        return ()
+    if type(values) is not list:
+        raise TypeError(values)
+    return tuple(dict.fromkeys(value for value in (" ".join(item.split()) for item in values) if value))
+
+
+@functools.lru_cache(maxsize=16384)
+def _date_columns(date: str, end: str | None) -> tuple[str, str | None, str, str, int, int]:
+    """The document's ``date`` and ``end`` and the row's ``lo``, ``hi``, ``precision`` and
+    ``wide`` for a payload's date and end (a large archive repeats the same few thousand)."""
+    span = parse_span(date, end)
+    return (*span_parts(span), *span_columns(span))

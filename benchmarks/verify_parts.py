@@ -5,6 +5,12 @@
 Works on the archive ``run.py --child import-chronicle --n N`` leaves in ``DIR``. The CPU
 figures add the time of ``verify``'s worker processes (``RUSAGE_CHILDREN``), which
 ``time.process_time`` alone would miss.
+
+Then the stages, each in this process on one core: the chain check and the projection
+check with one worker, and the projection check's rows read alone, with their payloads
+parsed, and with the first versions worked out from them (``first_version``) — the
+rest of ``check_projection``'s one-worker time is comparing and the events with more
+than one record.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import orjson
 import synth
 
 
@@ -44,6 +51,8 @@ def main() -> int:
     args = parser.parse_args()
     from chronicle.archive import open_archive
     from chronicle.store import check_projection
+    from chronicle.store.firstversion import first_version
+    from chronicle.store.integrity import range_statement
 
     archive = open_archive(args.data / f"archive-{args.n}")
     store = archive.store
@@ -52,6 +61,23 @@ def main() -> int:
         ("chronicle verify (Archive.verify, all checks)", archive.verify),
         ("  Store.verify, split by range", store.verify),
         ("  check_projection", lambda: check_projection(store)),
+        ("one worker: Store.verify (chain)", lambda: store.verify(workers=1)),
+        ("one worker: check_projection (replay)", lambda: check_projection(store, workers=1)),
+    ]
+
+    def rows(work: Callable[[Any], Any]) -> Callable[[], None]:
+        def run() -> None:
+            with store.engine.connect() as conn, conn.execution_options(yield_per=5000).execute(
+                    range_statement(store.engine.dialect.name)) as result:
+                for row in result:
+                    work(row)
+        return run
+
+    parts += [
+        ("  its rows read alone (log ⋈ version ⋈ search row)", rows(lambda row: None)),
+        ("  + payloads parsed (orjson)", rows(lambda row: orjson.loads(row[3]))),
+        ("  + first versions worked out (first_version)",
+         rows(lambda row: first_version(int(row[0]), row[1], orjson.loads(row[3]), row[5], row[4], row[7]))),
     ]
     results = {name: timed(function, args.repeat) for name, function in parts}
     read_wall, read_cpu = results[parts[0][0]]

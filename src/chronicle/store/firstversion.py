@@ -96,7 +96,9 @@ def _cleaned(values: Any) -> tuple[str, ...]:
         return ()
     if type(values) is not list:
         raise TypeError(values)
-    return tuple(dict.fromkeys(value for value in (" ".join(item.split()) for item in values) if value))
+    kept = dict.fromkeys([" ".join(item.split()) for item in values])  # first of each, in order
+    kept.pop("", None)
+    return tuple(kept)
 
 
 @functools.lru_cache(maxsize=16384)

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, and_, exists, func, select
+from sqlalchemy import Connection, Engine, Select, and_, exists, func, select
 
 from chronicle import fulltext
 from chronicle.errors import ProjectionMismatch
@@ -175,20 +175,7 @@ def _check_range(engine: Engine, lo: str | None, hi: str | None,
     Each record comes with its version row and with the search-index row keyed on it
     (an event's row is keyed on its first record), so the index is checked against the
     replayed state in the same pass, without parsing any stored document again."""
-    key = fulltext.key_column(engine.dialect.name)
-    stmt = (
-        select(log_table, *(c.label(f"v_{c.name}") for c in versions_table.columns),
-               key.label("s_key"), _s.event_id.label("s_event_id"), _s.body.label("s_body"),
-               _s.title.label("s_title"))
-        .select_from(log_table.outerjoin(versions_table, and_(
-            _v.event_id == _log.event_id, _v.from_seq == _log.seq,
-        )).outerjoin(fulltext.search_table, key == _log.seq))
-        .order_by(_log.event_id, _log.seq)
-    )
-    if lo is not None:
-        stmt = stmt.where(_log.event_id >= lo)
-    if hi is not None:
-        stmt = stmt.where(_log.event_id < hi)
+    stmt = range_statement(engine.dialect.name, lo, hi)
     records = 0
     with engine.connect() as conn, conn.execution_options(yield_per=5000).execute(stmt) as rows:
         event_id: str | None = None
@@ -268,6 +255,27 @@ def _payload(text: str) -> Any:
         return orjson.loads(text)
     except orjson.JSONDecodeError:
         return None
+
+
+def range_statement(dialect_name: str, lo: str | None = None, hi: str | None = None) -> Select[Any]:
+    """What one range of the check reads: each log record of the events with ids from
+    ``lo`` to ``hi``, in event order, with its version row and the search row keyed on it
+    (outer joins: a missing row reads as NULLs)."""
+    key = fulltext.key_column(dialect_name)
+    stmt = (
+        select(log_table, *(c.label(f"v_{c.name}") for c in versions_table.columns),
+               key.label("s_key"), _s.event_id.label("s_event_id"), _s.body.label("s_body"),
+               _s.title.label("s_title"))
+        .select_from(log_table.outerjoin(versions_table, and_(
+            _v.event_id == _log.event_id, _v.from_seq == _log.seq,
+        )).outerjoin(fulltext.search_table, key == _log.seq))
+        .order_by(_log.event_id, _log.seq)
+    )
+    if lo is not None:
+        stmt = stmt.where(_log.event_id >= lo)
+    if hi is not None:
+        stmt = stmt.where(_log.event_id < hi)
+    return stmt
 
 
 def _compare_search(want: tuple[int, str, str, str] | None, stored: tuple[Any, ...] | None) -> None:

@@ -203,7 +203,7 @@ def _check_range(engine: Engine, lo: str | None, hi: str | None,
                     _compare(*pending)
                 if event_id is not None:
                     _compare_search(want_search if state is None else fulltext.indexed_row(state), searched)
-                event_id, state, first, pending = row[1], None, None, None
+                event_id, state, first, pending, want_search = row[1], None, None, None, None
                 searched = tuple(row[_ROW_WIDTH:]) if row[_ROW_WIDTH] is not None else None
             elif row[_ROW_WIDTH] is not None:
                 _stray_search(row, seq)  # keyed on a later record of the event

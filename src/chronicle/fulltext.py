@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -48,7 +49,7 @@ from sqlalchemy.types import Float, NullType
 from chronicle.ids import LETTERS_TO_ASCII
 from chronicle.model import Event
 from chronicle.projection import event_from_doc
-from chronicle.search import _ASCII_BREAKS, _WORD_BREAK, SearchQuery, index_text
+from chronicle.search import SearchQuery, index_text
 
 TABLE = "event_search"
 CONFIG = "chronicle_search"
@@ -125,12 +126,18 @@ def indexed_row(event: Event) -> tuple[int, str, str, str]:
 
 
 def folded_words(folded: str) -> list[str]:
-    """:func:`chronicle.search.words` of text already folded (``words(t) ==
-    folded_words(fold_text(t))``, tested): ``verify`` folds an event's texts once for its
-    version row and its index row alike (:mod:`chronicle.store.firstversion`)."""
+    """:func:`chronicle.search.words` of text already folded: ``words(t) ==
+    folded_words(fold_text(t))`` (tests/test_verify_first_version.py holds the two
+    equal). ``verify`` folds an event's texts once for its version row and its index
+    row alike (:mod:`chronicle.store.firstversion`)."""
     if folded.isascii():
         return folded.encode("ascii").translate(_ASCII_BREAKS).decode("ascii").split()
     return [word for word in _WORD_BREAK.split(folded.translate(LETTERS_TO_ASCII)) if word]
+
+
+#: As in :mod:`chronicle.search`: every ASCII byte that is not a letter or digit breaks a word.
+_ASCII_BREAKS = bytes(byte if chr(byte).isascii() and chr(byte).isalnum() else ord(" ") for byte in range(256))
+_WORD_BREAK = re.compile(r"[\W_]+")
 
 
 def key_column(dialect_name: str) -> ColumnElement[Any]:

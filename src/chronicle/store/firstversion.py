@@ -10,9 +10,9 @@ rows without building the :class:`~chronicle.model.EventFields`, the
 character, so the folded parts are the parts folded).
 
 It takes only payloads of the plain shape the write path stores (text where text is
-due, lists of strings, sources as dicts of strings) and returns None for anything
-else; the caller then replays that record the long way, which raises exactly what it
-always raised. tests/test_verify_first_version.py holds the two ways equal on
+due, lists of strings, a list of sources as dicts) and returns None for anything else;
+the caller then replays that record the long way, which raises exactly what it always
+raised. tests/test_verify_first_version.py holds the two ways equal on
 generated payloads, odd ones included.
 """
 

@@ -141,10 +141,12 @@ def child_command(paths: Paths, *extra: str) -> dict[str, Any]:
                     main.main(args, standalone_mode=False)
                 finally:
                     sys.stdout = saved
-            with open(target, encoding="utf-8") as written:
-                return sum(1 for _ in written) or 1  # (no rows: 1, so that a rate can be printed)
+            return 0
 
-        return _timed(work)
+        result = _timed(work)
+        with open(target, encoding="utf-8") as written:  # counted once, untimed
+            result["count"] = sum(1 for _ in written) or 1  # (no rows: 1, so that a rate can be printed)
+        return result
 
 
 CHILDREN: dict[str, Callable[[Paths], dict[str, Any]]] = {
@@ -173,12 +175,15 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DATA_DIR)
     parser.add_argument("--before", type=Path, help="a src folder of the code to compare with")
     parser.add_argument("--child")
+    parser.add_argument("--only", help="comma-separated stages (plain is always run)")
     args = parser.parse_args()
     paths = Paths(args.n, args.data)
     if args.child:
         sys.stdout.write(json.dumps(CHILDREN[args.child](paths)) + "\n")
         return
     names = [*STAGES, *(["command-before"] if args.before else [])]
+    if args.only:
+        names = [name for name in names if name == "plain" or name in args.only.split(",")]
     cpu: dict[str, list[float]] = {name: [] for name in names}
     counts: dict[str, int] = {}
     for round_ in range(args.rounds):

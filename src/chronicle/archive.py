@@ -33,6 +33,7 @@ from chronicle.copying import CopyReport, copy_archive
 from chronicle.evidence import ClaimResult
 from chronicle.locating import ARCHIVE_DIR, ARCHIVE_FILE, archive_url, existing_url, locate, new_url
 from chronicle.model import Draft, Event, EventFields, Kind, Provenance, Record, Source, check_author, recorded_payload
+from chronicle.projection import ListingRow
 from chronicle.query import EventQuery
 from chronicle.recording import Names, Sources, as_sources, default_author, names, os_user, require_reason
 from chronicle.sources import SourceEntry
@@ -280,6 +281,11 @@ class Archive:
         """What :meth:`show` yields, as each event's stored JSON document (see
         :meth:`chronicle.store.Store.event_docs`): for output that needs nothing more."""
         return self.store.event_docs(aliasing.with_aliases(self.store, query))
+
+    def listing(self, query: EventQuery = EventQuery()) -> Iterator[ListingRow]:
+        """What a listing line shows of each event :meth:`show` yields (see
+        :meth:`chronicle.store.Store.listing`)."""
+        return self.store.listing(aliasing.with_aliases(self.store, query))
 
     def count(self, query: EventQuery = EventQuery()) -> int:
         return self.store.count(aliasing.with_aliases(self.store, query))

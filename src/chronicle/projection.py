@@ -8,14 +8,15 @@ of them from the log with the same function and compares.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+import json
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
 import orjson
 
-from chronicle.claims import CLAIM_KINDS, Claim, check_revision, fold_claim
+from chronicle.claims import CLAIM_KINDS, CLAIMABLE, Claim, check_revision, fold_claim
 from chronicle.dates import parse_span
 from chronicle.errors import Conflict, InvalidInput, TamperedLog
 from chronicle.model import (
@@ -205,6 +206,49 @@ def load_doc(text: str | bytes) -> dict[str, Any]:
     """
     data: dict[str, Any] = orjson.loads(text)
     return data
+
+
+#: What a listing line shows of an event (``chronicle show``'s table), in this order:
+#: id, status, title, date (EDTF), end (EDTF or None), whether any field is disputed.
+#: The store yields these for each event (:meth:`chronicle.store.Store.listing`).
+ListingRow = tuple[str, str, str, str, str | None, bool]
+
+#: The json module's reader of one JSON string (its C speedup), absent from typeshed.
+_scan_string: Callable[[str, int], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
+
+
+#: The longest end a document can have when its last key is ``disputed``: every
+#: claimable field disputed.
+_DISPUTED_TAIL = len(',"disputed":' + json.dumps(list(CLAIMABLE), separators=(",", ":")) + "}")
+
+
+def listing_row(event_id: str, status: str, text: str) -> ListingRow:
+    """The :data:`ListingRow` of a stored document, read from its head and its tail.
+
+    The projection stores every document as :func:`event_to_doc` orders it, in ``json``'s
+    compact spelling (:func:`chronicle.store.doc_json`): it begins
+    ``{"id":"…","title":"…","date":"…","end":…``. Those strings are read where they
+    stand with the json module's own string reader; the rest (history, sources: most of
+    the text) is not parsed. A quote inside a JSON string is always escaped, so
+    ``","title":"`` and ``"disputed":["`` occur only as those keys. ``disputed`` comes
+    after the history and the claims: a document ending in a list ends with the history
+    or with ``disputed``, whose longest spelling :data:`_DISPUTED_TAIL` bounds, so only
+    that tail is searched. A document spelled any other way is parsed whole
+    (:func:`load_doc`), so a damaged one fails as it does everywhere else.
+    """
+    if text.startswith('{"id":"') and text.endswith("}"):
+        at = text.find('","title":"', 7)
+        if at > 0:
+            title, at = _scan_string(text, at + 11)
+            if text.startswith(',"date":"', at):
+                date, at = _scan_string(text, at + 9)
+                disputed = '"disputed":["' in (text[-_DISPUTED_TAIL:] if text.endswith("]}") else text)
+                if text.startswith(',"end":"', at):
+                    return event_id, status, title, date, _scan_string(text, at + 8)[0], disputed
+                if text.startswith(',"end":null,', at):
+                    return event_id, status, title, date, None, disputed
+    doc = load_doc(text)
+    return event_id, status, doc["title"], doc["date"], doc["end"], bool(doc.get("disputed"))
 
 
 #: What reading a stored document that is not one raises: bad JSON, a missing key, a

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
@@ -11,7 +12,7 @@ from typing import Any
 import click
 
 from chronicle.model import Event, Record
-from chronicle.projection import doc_dates
+from chronicle.projection import ListingRow, doc_dates
 
 
 def use_colour() -> bool:
@@ -34,21 +35,34 @@ def event_line(event: Event, width: int = 26) -> str:
 def doc_line(doc: dict[str, Any], width: int = 26, *, colour: bool | None = None) -> str:
     """:func:`event_line` of the event a stored document describes, from the document.
 
-    ``colour``: whether to style it (:func:`use_colour` when not given — a listing
-    asks once, not once per line: it looks at the terminal each time)."""
-    date = _display_date(doc["date"], doc["end"])
-    status = " [retracted]" if doc["status"] == "retracted" else ""
-    status += " [disputed]" if doc.get("disputed") else ""
-    if colour is None:
-        colour = use_colour()
+    ``colour``: whether to style it (:func:`use_colour` when not given)."""
+    row = (doc["id"], doc["status"], doc["title"], doc["date"], doc["end"], bool(doc.get("disputed")))
+    return listing_line(row, width, colour=use_colour() if colour is None else colour)
+
+
+def listing_line(row: ListingRow, width: int = 26, *, colour: bool) -> str:
+    """:func:`event_line` of the event a listing row describes (:meth:`Archive.listing`).
+
+    ``colour``: whether to style it — a listing asks :func:`use_colour` once, not once
+    per line (it looks at the terminal each time)."""
+    event_id, status, title, date, end, disputed = row
+    shown = padded_date(date, end, width)
+    marks = "" if status == "active" and not disputed else _marks(status, disputed)
     if colour:
-        return f"{click.style(date.ljust(width), fg='cyan')} {click.style(doc['id'], fg='yellow')}  {doc['title']}{status}"
-    return f"{date.ljust(width)} {doc['id']}  {doc['title']}{status}"
+        return f"{click.style(shown, fg='cyan')} {click.style(event_id, fg='yellow')}  {title}{marks}"
+    return f"{shown} {event_id}  {title}{marks}"
 
 
-def _display_date(date: str, end: str | None) -> str:
+def _marks(status: str, disputed: bool) -> str:
+    return (" [retracted]" if status == "retracted" else "") + (" [disputed]" if disputed else "")
+
+
+@functools.lru_cache(maxsize=32768)
+def padded_date(date: str, end: str | None, width: int) -> str:
+    """How a listing shows an event's dates (``9 Jan 2024``, from their EDTF text), padded
+    to ``width``; cached, as :func:`~chronicle.projection.doc_dates` is (dates repeat)."""
     display: str = doc_dates(date, end)["display_date"]
-    return display
+    return display.ljust(width)
 
 
 def event_detail(event: Event) -> str:

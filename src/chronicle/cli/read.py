@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import itertools
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -9,9 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from chronicle.cli.output import doc_line, event_detail, json_array, record_history, record_line, use_colour
+from chronicle.cli.output import event_detail, event_line, json_array, listing_line, record_history, record_line, use_colour
 from chronicle.cli.settings import Settings
-from chronicle.projection import event_json, event_to_doc, load_doc, reading_documents
+from chronicle.projection import ListingRow, event_json, event_to_doc, load_doc, reading_documents
 
 if TYPE_CHECKING:
     from chronicle.archive import Archive
@@ -95,36 +97,49 @@ def show(settings: Settings, /, event_id: str | None, fmt: str, limit: int | Non
 
 def _list(archive: Archive, query: EventQuery, fmt: str, disputed: bool) -> None:
     """Write a listing of ``query``'s events in ``fmt``."""
-    # Every listing is written from the stored documents as they stream from the
-    # store: the same output as from Event objects, without building one per row.
-    stream: Iterator[Any] = archive.disputed(query) if disputed else archive.show_docs(query)
+    # Every listing is written from what the store streams — the table from each event's
+    # listing row, JSON from its stored document — without building an Event per row.
+    stream: Iterator[Any] = (archive.disputed(query) if disputed
+                             else archive.listing(query) if fmt == "table" else archive.show_docs(query))
     try:
-        _write_listing(stream, fmt, disputed)
+        if fmt == "table":
+            lines = (event_line(event) for event in stream) if disputed else _table_lines(stream)
+            _write_table(lines)
+        else:
+            docs = (event_to_doc(event) for event in stream) if disputed else (load_doc(doc) for doc in stream)
+            _write_json(docs, fmt)
     finally:
         # A listing stopped half-way (a damaged document, a closed pipe) hands its
         # database connection back now, not whenever the stream is collected.
         getattr(stream, "close", lambda: None)()
 
 
-def _write_listing(stream: Iterator[Any], fmt: str, disputed: bool) -> None:
-    docs = ((event_to_doc(event) for event in stream) if disputed else (load_doc(doc) for doc in stream))
+def _table_lines(rows: Iterator[ListingRow]) -> Iterator[str]:
+    # One look at the terminal for the whole listing.
+    return map(functools.partial(listing_line, colour=use_colour()), rows)
+
+
+def _write_table(lines: Iterator[str]) -> None:
+    """The lines to standard output, a few hundred per write: click.echo flushes every
+    line, and each write encodes its text (the table is a million lines for a large archive)."""
+    write, count = sys.stdout.write, 0
+    while chunk := list(itertools.islice(lines, 500)):
+        count += len(chunk)
+        chunk.append("")
+        write("\n".join(chunk))
+    sys.stdout.flush()
+    if count == 0 and sys.stdout.isatty():
+        click.echo("no events match", err=True)
+
+
+def _write_json(docs: Iterator[dict[str, Any]], fmt: str) -> None:
     if fmt == "json":
         for chunk in json_array(event_json(doc) for doc in docs):
             sys.stdout.write(chunk)
-    elif fmt == "jsonl":
+    else:
         dumps = json.dumps
         for doc in docs:
             sys.stdout.write(dumps(event_json(doc), ensure_ascii=False, sort_keys=True) + "\n")
-    else:
-        # One look at the terminal for the whole listing, and buffered writes (click.echo
-        # flushes each line): the table is a million lines for a large archive.
-        colour, write, count = use_colour(), sys.stdout.write, 0
-        for doc in docs:
-            write(doc_line(doc, colour=colour) + "\n")
-            count += 1
-        sys.stdout.flush()
-        if count == 0 and sys.stdout.isatty():
-            click.echo("no events match", err=True)
 
 
 @click.command()

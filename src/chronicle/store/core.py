@@ -22,7 +22,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from chronicle import fulltext
 from chronicle.errors import ArchiveExists, ArchiveNotFound, SchemaMismatch
 from chronicle.model import Draft, Event, Record
-from chronicle.projection import PROJECTION_VERSION, event_from_doc, load_doc
+from chronicle.projection import PROJECTION_VERSION, ListingRow, event_from_doc, load_doc
 from chronicle.query import EventQuery
 from chronicle.store import dialects, guards, queries, writer
 from chronicle.store.rows import AppendResult, Head, utc_now_text
@@ -272,6 +272,16 @@ class Store:
         — and skip building an :class:`~chronicle.model.Event` per row.
         """
         return queries.event_docs(self.engine, query, batch_size=batch_size)
+
+    def listing(self, query: EventQuery = EventQuery(), *, batch_size: int = 200) -> Iterator[ListingRow]:
+        """What ``show``'s table prints of each matching event, in timeline order
+        (:data:`chronicle.projection.ListingRow`): the id and status columns and the
+        title and dates read from the head of the stored document, streamed in batches.
+
+        Small batches: each row is read from its document as soon as it arrives, while the
+        document is still in the processor's cache (2000 documents of a few KB are not:
+        about a fifth more CPU per row at 100k)."""
+        return queries.event_listing(self.engine, query, batch_size=batch_size)
 
     def count(self, query: EventQuery = EventQuery()) -> int:
         return queries.count_events(self.engine, query)

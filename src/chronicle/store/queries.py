@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Engine, and_, func, literal_column, or_, sele
 from chronicle import fulltext
 from chronicle.dates import bound_text, instant_from_bound_text
 from chronicle.model import GENESIS_HASH, Event, Record, Status, fold_text
-from chronicle.projection import event_from_doc
+from chronicle.projection import ListingRow, event_from_doc, listing_row
 from chronicle.query import EventQuery
 from chronicle.store.hints import likely, unlikely
 from chronicle.store.rows import Head, record_from_row, utc_now_text
@@ -47,8 +47,19 @@ def actor_matches(actor: str) -> Any:
                  for before in (SEP, " ") for after in (SEP, " ")))
 
 
-def events_statement(query: EventQuery, *, candidates: int | None = None) -> Any:
+#: What :func:`events_statement` selects of each event, before the columns it orders by:
+#: the stored document (every reader that builds events or their JSON) …
+DOC = (_v.doc,)
+#: … or what a listing line needs (:func:`event_listing`): the status column and the
+#: document, whose head holds the title and dates (the event's id is an ordering column).
+LISTING = (_v.status, _v.doc)
+
+
+def events_statement(query: EventQuery, *, columns: tuple[Any, ...] = DOC, candidates: int | None = None) -> Any:
     """The events of ``query`` in timeline order, as a statement the database can stream.
+
+    Each row is ``columns`` (:data:`DOC` or :data:`LISTING`), then ``lo``, ``precision``
+    and ``event_id`` (the timeline order, which a union can only sort by selected columns).
 
     ``--since`` is an interval-overlap test (``hi >= since``), which no single B-tree
     range answers; it is split into two disjoint parts that each are an index range
@@ -70,7 +81,7 @@ def events_statement(query: EventQuery, *, candidates: int | None = None) -> Any
     ranked = query.search is not None and query.sort == "relevance"
 
     def part(*conditions: Any, lo: Any = _v.lo) -> Any:
-        stmt = select(_v.doc, _v.lo, _v.precision, _v.event_id).where(valid, *conditions)
+        stmt = select(*columns, _v.lo, _v.precision, _v.event_id).where(valid, *conditions)
         if query.search is not None and not ranked:
             stmt = stmt.where(_v.event_id.in_(fulltext.matching_ids(query.search)))
         if not query.include_retracted:
@@ -112,8 +123,8 @@ def events_statement(query: EventQuery, *, candidates: int | None = None) -> Any
         # the end is checked inside it, so LIMIT stops it after a few entries.
         reaches_back = part(unlikely(_v.wide == literal_column("1")), _v.lo < window, _v.hi >= query.since)
         union = union_all(reaches_back, starts_late)
-        columns = union.selected_columns
-        stmt = union.order_by(columns.lo, columns.precision, columns.event_id)
+        selected = union.selected_columns
+        stmt = union.order_by(selected.lo, selected.precision, selected.event_id)
     if query.limit is not None:
         stmt = stmt.limit(query.limit)
     return stmt
@@ -121,21 +132,37 @@ def events_statement(query: EventQuery, *, candidates: int | None = None) -> Any
 
 def event_docs(engine: Engine, query: EventQuery, *, batch_size: int) -> Iterator[str]:
     """The stored document of each event of ``query``, as JSON text (see :meth:`Store.event_docs`)."""
+    for batch in _batches(engine, query, DOC, batch_size=batch_size, first_only=True):
+        yield from batch
+
+
+def event_listing(engine: Engine, query: EventQuery, *, batch_size: int) -> Iterator[ListingRow]:
+    """What a listing line shows of each event of ``query`` (see :meth:`Store.listing`)."""
+    row_of = listing_row
+    for batch in _batches(engine, query, LISTING, batch_size=batch_size):
+        for status, doc, _, _, event_id in batch:
+            yield row_of(event_id, status, doc)
+
+
+def _batches(engine: Engine, query: EventQuery, columns: tuple[Any, ...], *, batch_size: int,
+             first_only: bool = False) -> Iterator[Any]:
+    """The rows of :func:`events_statement`, a batch (a sequence of tuples) at a time;
+    ``first_only``: each row's first column alone (no Row object per event)."""
     if query.search is not None and query.sort == "relevance" and query.limit:
         # Best matches first, cheaply: join only the index's best few to their events.
         # Enough of them passing the other filters are the true top (every other match
         # scores lower); too few, and the full ranking below decides.
-        fast = events_statement(query, candidates=query.limit * 5 + 50)
+        fast = events_statement(query, columns=columns, candidates=query.limit * 5 + 50)
         with engine.connect() as conn:
-            docs = list(conn.execute(fast).scalars())
-        if len(docs) == query.limit:
-            yield from docs
+            found = conn.execute(fast)
+            rows = (found.scalars() if first_only else found).all()
+        if len(rows) == query.limit:
+            yield rows
             return
-    stmt = events_statement(query)
+    stmt = events_statement(query, columns=columns)
     with engine.connect() as conn, conn.execution_options(yield_per=batch_size).execute(stmt) as result:
-        # Whole batches of the one column: no Row object and no fetch call per event.
-        for batch in result.scalars("doc").partitions():
-            yield from batch
+        # Whole batches: no fetch call per event.
+        yield from (result.scalars() if first_only else result).partitions()
 
 
 def count_events(engine: Engine, query: EventQuery) -> int:

@@ -29,6 +29,7 @@ from chronicle.store import dialects, queries
 from chronicle.store.rows import (
     AppendResult,
     Head,
+    fields_payload_json,
     payload_json,
     record_body_json,
     record_from_row,
@@ -301,7 +302,7 @@ class BatchWriter:
         # even when writers' clocks disagree.
         if stamp < self.last_at:
             stamp = self.last_at
-        stored_payload = payload_json(draft.payload)
+        stored_payload = payload_json(draft.payload) if draft.fields is None else fields_payload_json(draft.payload)
         prov = draft.provenance
         kind = draft.kind.value
         body = record_body_json(

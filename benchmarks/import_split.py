@@ -174,6 +174,7 @@ def instrument(split: Split) -> Callable[..., Any]:
     patch(split, writer.BatchWriter, "add", "4 record: Record, log tuple (BatchWriter.add)")
     patch(split, writer, "utc_now_text", "4 record: the clock's stamp")
     patch(split, writer, "payload_json", "4 record: canonical JSON of the payload")
+    patch(split, writer, "fields_payload_json", "4 record: canonical JSON of the payload")
     patch(split, writer, "record_body_json", "4 record: the hashed body's JSON")
     patch(split, writer, "chain_hash", "4 record: SHA-256 chain")
     patch(split, writer.BatchWriter, "_project", "5 projection: bookkeeping (_project)")
@@ -224,3 +225,107 @@ def op_import_split(paths: Paths) -> dict[str, Any]:
             "calls": dict(sorted(split.calls.items())), "timed_sum_us": sum(per_row.values()),
             "timer_ns": [inside, outside], "timers_us": (sum(split.own.values()) / 1000 / paths.n)
             - sum(per_row.values())}
+
+
+def op_import_floors(paths: Paths) -> dict[str, Any]:
+    """Each stage's floor, measured alone on the same data (µs a row, CPU, collector off).
+
+    Run after ``import-split`` (or ``import-chronicle``) at the same size: the database
+    floors insert the very rows that import wrote (read back from its archive) with
+    plain ``sqlite3``, into tables with no index and no trigger, in one WAL transaction
+    as the import does; the commit floor is that transaction's commit.
+    """
+    import csv
+    import hashlib
+    import json
+    import sqlite3
+
+    import orjson
+    from harness import remove_db
+
+    floors: dict[str, float] = {}
+    n = paths.n
+
+    def timed(name: str, function: Callable[[], Any]) -> Any:
+        gc.collect()
+        gc.disable()
+        started = time.process_time()
+        try:
+            return function()
+        finally:
+            floors[name] = (time.process_time() - started) / n * 1e6
+            gc.enable()
+
+    def read_rows() -> list[list[str]]:
+        with open(paths.csv, encoding="utf-8", newline="") as handle:
+            return list(csv.reader(handle))[1:]
+
+    cells = timed("1 csv.reader alone", read_rows)
+    dates: dict[tuple[str, str], tuple[str, str]] = {}
+
+    def floor_row(row: list[str]) -> tuple[Any, ...]:
+        date = dates.get((row[1], row[2]))
+        if date is None:
+            date = dates[row[1], row[2]] = (row[1].strip(), row[2].strip())
+        return (row[0].strip(), " ".join(row[3].split()), row[4].strip(), date,
+                [t.strip() for t in row[5].split(";")], [a.strip() for a in row[6].split(";")],
+                row[7].strip(), orjson.loads(row[8]) if row[8] else [])
+
+    timed("2 trim, split, orjson of the sources cell, a dict of dates", lambda: [floor_row(r) for r in cells])
+
+    def plan_floor() -> int:
+        seen: set[str] = set()
+        fresh = 0
+        for row in cells:
+            if row[0] not in seen:
+                seen.add(row[0])
+                fresh += 1
+        return fresh
+
+    timed("3 a set lookup per id (duplicates; the archive's states are one query a chunk)", plan_floor)
+    archive = next(p for p in (paths.archive_dir / "events").iterdir() if p.suffix == ".db")
+    source = sqlite3.connect(archive)
+    log_rows = source.execute("SELECT * FROM log ORDER BY seq").fetchall()
+    version_rows = source.execute("SELECT * FROM event_versions ORDER BY from_seq").fetchall()
+    search_rows = source.execute("SELECT rowid, event_id, body, title FROM event_search ORDER BY rowid").fetchall()
+    source.close()
+    payloads = [orjson.loads(row[3]) for row in log_rows]
+    timed("4 orjson of the same payloads, sorted keys", lambda: [orjson.dumps(p, option=orjson.OPT_SORT_KEYS)
+                                                                 for p in payloads])
+    bodies = [row[3].encode() for row in log_rows]
+    timed("4 hashlib.sha256 of the same payloads", lambda: [hashlib.sha256(b).hexdigest() for b in bodies])
+    docs = [json.loads(row[13]) for row in version_rows]
+    timed("5 orjson of the same documents", lambda: [orjson.dumps(d) for d in docs])
+    texts = [(d["title"], d["description"], d["place"] or "", *d["tags"], *d["actors"]) for d in docs]
+    timed("5 lower-cased search text (join + str.lower)", lambda: [" ".join(t).lower() for t in texts])
+    timed("7 index words (lower + split, title apart)", lambda: [
+        (" ".join(" ".join(t).lower().split()), " ".join(t[0].lower().split())) for t in texts])
+    db = paths.data / f"floors-{n}.db"
+    remove_db(db)
+    con = sqlite3.connect(db, isolation_level=None)
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("PRAGMA synchronous=NORMAL")
+    con.execute(f"CREATE TABLE log_plain ({', '.join(f'c{i}' for i in range(11))})")
+    con.execute(f"CREATE TABLE versions_plain ({', '.join(f'c{i}' for i in range(14))})")
+    con.execute("CREATE VIRTUAL TABLE search_plain USING fts5(event_id UNINDEXED, body, title, "
+                "tokenize = 'unicode61 remove_diacritics 2')")
+
+    def insert(sql: str, rows: list[Any]) -> None:
+        for start in range(0, len(rows), 2000):
+            con.executemany(sql, rows[start:start + 2000])
+
+    con.execute("BEGIN")
+    timed("6 log rows, index-free table, no trigger",
+          lambda: insert(f"INSERT INTO log_plain VALUES ({', '.join('?' * 11)})", log_rows))
+    timed("6 projection rows, index-free table",
+          lambda: insert(f"INSERT INTO versions_plain VALUES ({', '.join('?' * 14)})", version_rows))
+    timed("7 the same rows into a bare FTS5 table",
+          lambda: insert("INSERT INTO search_plain (rowid, event_id, body, title) VALUES (?, ?, ?, ?)", search_rows))
+    timed("8 the deferred indexes built on the plain tables", lambda: [con.execute(sql) for sql in (
+        "CREATE INDEX f1 ON log_plain (c1, c0)", "CREATE INDEX f2 ON versions_plain (c5, c7, c0) WHERE c2 IS NULL",
+        "CREATE INDEX f3 ON versions_plain (c8, c5, c7, c0, c6) WHERE c2 IS NULL AND c8 = 1",
+        "CREATE INDEX f4 ON versions_plain (c3, c5)")])
+    timed("9 commit of that transaction (WAL, its checkpoint)", lambda: con.execute("COMMIT"))
+    con.close()
+    remove_db(db)
+    return {"seconds": sum(floors.values()) * n / 1e6, "count": n, "floors": floors}

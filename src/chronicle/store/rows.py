@@ -7,7 +7,6 @@ and a projection row are computed one way only.
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ from typing import Any
 import orjson
 
 from chronicle.dates import Span, bound_text
-from chronicle.model import NO_EVENT_KINDS, Event, Kind, Record, fold_text
+from chronicle.model import NO_EVENT_KINDS, Event, Kind, Record, fold_text, span_parts
 from chronicle.projection import event_to_doc
 from chronicle.store.schema import SEP, WIDE_DAYS
 
@@ -40,9 +39,12 @@ class AppendResult:
 
 def utc_now_text(now: datetime | None = None) -> str:
     """UTC, ISO 8601 with microseconds and ``Z`` (the form every ``recorded_at`` has)."""
-    moment = (now or datetime.now(UTC)).astimezone(UTC)
+    moment = now or datetime.now(UTC)
     # isoformat is several times cheaper than strftime, and this runs once per record.
-    return moment.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    if moment.tzinfo is UTC:
+        # The clock's own zone (the usual case): ``…+00:00`` becomes ``…Z`` as it is.
+        return moment.isoformat(timespec="microseconds")[:-6] + "Z"
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 #: ``json.dumps(value, ensure_ascii=False)`` of a string, without building an encoder per
@@ -128,30 +130,36 @@ def record_from_row(row: Any) -> Record:
 def span_columns(span: Span) -> tuple[str, str, int, int]:
     """``lo``, ``hi``, ``precision`` and ``wide`` of a span.
 
-    Remembered per span object, like :func:`chronicle.fields.span_parts`: dates repeat
+    Remembered per span object, like :func:`chronicle.model.span_parts`: dates repeat
     and :func:`~chronicle.dates.parse_span` hands out one object per distinct date, so
     an identity lookup (the entry keeps its span alive, so an id is never reused while
     it is a key) answers most rows without hashing the span's dataclasses, which an
-    ``lru_cache`` keyed on the span did on every row (~6 µs a row of an import).
+    ``lru_cache`` keyed on the span did on every row. A span object not seen yet is
+    looked up by its stored texts (``span_parts``, which the payload and the document
+    ask for anyway): a large import has more distinct dates than the parser's cache
+    holds, so the same date often arrives as a new object.
     """
     hit = _SPAN_COLUMNS.get(id(span))
     if hit is not None and hit[0] is span:
         return hit[1]
-    columns = _span_columns(span)
+    texts = span_parts(span)
+    columns = _COLUMNS_BY_TEXT.get(texts)
+    if columns is None:
+        lo, hi = span.earliest_instant, span.latest_instant
+        columns = (bound_text(lo), bound_text(hi), int(span.precision),
+                   1 if hi - lo > timedelta(days=WIDE_DAYS) else 0)
+        if len(_COLUMNS_BY_TEXT) >= _SPAN_COLUMNS_MAX:
+            _COLUMNS_BY_TEXT.clear()
+        _COLUMNS_BY_TEXT[texts] = columns
     if len(_SPAN_COLUMNS) >= _SPAN_COLUMNS_MAX:
         _SPAN_COLUMNS.clear()
     _SPAN_COLUMNS[id(span)] = (span, columns)
     return columns
 
 
-@functools.lru_cache(maxsize=16384)
-def _span_columns(span: Span) -> tuple[str, str, int, int]:
-    lo, hi = span.earliest_instant, span.latest_instant
-    return bound_text(lo), bound_text(hi), int(span.precision), 1 if hi - lo > timedelta(days=WIDE_DAYS) else 0
-
-
 _SPAN_COLUMNS: dict[int, tuple[Span, tuple[str, str, int, int]]] = {}
-_SPAN_COLUMNS_MAX = 32768
+_COLUMNS_BY_TEXT: dict[tuple[str, str | None], tuple[str, str, int, int]] = {}
+_SPAN_COLUMNS_MAX = 65536
 
 
 def key_text(values: tuple[str, ...]) -> str:

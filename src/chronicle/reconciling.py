@@ -154,7 +154,11 @@ def import_items(
             if drafts and item.version is not None:
                 drafts = item.version.noted(drafts)
             if drafts:
-                unfolded.setdefault(item.event_id, []).extend(drafts)
+                waiting = unfolded.get(item.event_id)
+                if waiting is None:
+                    unfolded[item.event_id] = drafts
+                else:
+                    waiting.extend(drafts)
             yield from drafts
 
     def chunks() -> Iterator[list[Incoming]]:

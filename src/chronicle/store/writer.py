@@ -304,7 +304,7 @@ class BatchWriter:
             stamp = self.last_at
         stored_payload = payload_json(draft.payload) if draft.fields is None else fields_payload_json(draft.payload)
         prov = draft.provenance
-        kind: str = draft.kind._value_  # ``.value`` without the enum's descriptor (once per record)
+        kind = draft.kind.value
         body = record_body_json(
             self.seq, draft.event_id, kind, stored_payload, prov.author,
             stamp, prov.origin, prov.reason, PAYLOAD_VERSION,

@@ -8,10 +8,8 @@ content hash, order in time — that both a verbatim append (a backup, a copy) a
 from __future__ import annotations
 
 import functools
-import gc
 import json
 import random
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -26,6 +24,7 @@ from chronicle.errors import Conflict, TamperedLog
 from chronicle.model import GENESIS_HASH, NO_EVENT_KINDS, PAYLOAD_VERSION, Draft, Event, EventFields, Kind, Record, chain_hash
 from chronicle.projection import PROJECTION_VERSION, apply, event_from_doc
 from chronicle.store import dialects, queries
+from chronicle.store.collector import fewer_collections
 from chronicle.store.rows import (
     AppendResult,
     Head,
@@ -130,42 +129,6 @@ def writing(engine: Engine) -> Iterator[Connection]:
     with fewer_collections(), engine.connect().execution_options(**dialects.write_options()) as conn, conn.begin():
         dialects.lock_for_append(conn)
         yield conn
-
-
-#: The garbage collector's first threshold while an append runs (Python's default: 700).
-WRITING_GC_THRESHOLD = 100_000
-_gc_lock = threading.Lock()
-_gc_writers = 0
-_gc_saved: tuple[int, int, int] | None = None
-
-
-@contextmanager
-def fewer_collections() -> Iterator[None]:
-    """Let the garbage collector run less often while records are written.
-
-    A bulk append keeps a batch's rows, states and documents alive for a while: with the
-    default threshold (700 allocations) the collector traversed them again and again and
-    moved them into the old generations, whose full passes then scanned everything the
-    process holds — about 30 µs a row of a 100k import (benchmarks/import_split.py, the
-    ``gc`` stage). An append creates almost no reference cycles, so collecting every
-    100,000 allocations frees the same memory. The previous thresholds come back when the
-    last concurrent append ends.
-    """
-    global _gc_writers, _gc_saved
-    with _gc_lock:
-        if _gc_writers == 0:
-            _gc_saved = gc.get_threshold()
-            first, *rest = _gc_saved
-            gc.set_threshold(max(first, WRITING_GC_THRESHOLD), *rest)
-        _gc_writers += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_writers -= 1
-            if _gc_writers == 0 and _gc_saved is not None:
-                gc.set_threshold(*_gc_saved)
-                _gc_saved = None
 
 
 def append(

@@ -43,6 +43,7 @@ QUICK_SIZES = (10_000, 100_000)
 SIZE_CAPS = {
     # Holds every stage's output in memory (it times stages, not a stream).
     "import-stages": 100_000,
+    "import-floors": 100_000,
     "import-sqlite-utils": 100_000,
     "import-eventsourcing": 100_000,
     "export-ics-icalendar": 100_000,

@@ -31,6 +31,7 @@ from harness import (
     remove_db,
     stopwatch,
 )
+from import_split import op_import_floors, op_import_split
 
 
 def open_archive(paths: Paths) -> Any:
@@ -318,6 +319,8 @@ OPERATIONS: dict[str, Callable[[Paths], dict[str, Any]]] = {
     "import-chronicle": op_import_chronicle,
     "import-chronicle-pg": op_import_chronicle_pg,
     "import-stages": op_import_stages,
+    "import-split": op_import_split,
+    "import-floors": op_import_floors,
     "import-sqlite3": op_import_sqlite3,
     "import-eventsourcing": op_import_eventsourcing,
     "read-log": op_read_log,

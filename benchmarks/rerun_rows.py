@@ -3,8 +3,9 @@ each (RESULTS.md is left alone): the whole run (``run.py --sizes 10000,100000``)
 ~20 minutes on a shared 2-core machine.
 
     PYTHONPATH=src python benchmarks/rerun_rows.py import [N] [ROUNDS]
-        the CSV import and its baselines (plain sqlite3, sqlite-utils, eventsourcing) and
-        the stage table, ROUNDS times each, taking turns
+        the CSV import and its baselines (plain sqlite3, sqlite-utils, eventsourcing), the
+        import split into stages on its real path (``import-split``) and each stage's floor
+        (``import-floors``), ROUNDS times each, taking turns; prints the stage table
     PYTHONPATH=src python benchmarks/rerun_rows.py read [N] [ROUNDS]
         start-up, ``add``, ``show --since`` and CSV export (once ``run.py --child
         import-chronicle --n N`` and ``--child import-sqlite3 --n N`` have built the
@@ -32,12 +33,17 @@ def rerun_import(n: int, rounds: int) -> None:
     _ = paths.csv
     cpu: dict[str, list[float]] = {}
     stages: list[dict[str, float]] = []
+    floors: list[dict[str, float]] = []
+    timers: list[float] = []
     for _ in range(rounds):
-        for key in ("import-chronicle", "import-sqlite3", "import-eventsourcing", "import-stages"):
+        for key in ("import-chronicle", "import-sqlite3", "import-eventsourcing", "import-split", "import-floors"):
             m = run.measure_child(key, paths)
             _print(key, n, m)
-            if key == "import-stages":
+            if key == "import-split":
                 stages.append(m.extra.get("stages", {}))
+                timers.append(m.extra.get("timers_us", 0.0))
+            elif key == "import-floors":
+                floors.append(m.extra.get("floors", {}))
             else:
                 cpu.setdefault(key, []).append(m.cpu or 0.0)
         if shutil.which(run.SQLITE_UTILS):
@@ -49,12 +55,37 @@ def rerun_import(n: int, rounds: int) -> None:
             print(f"import-sqlite-utils {n}: CPU {seconds:.2f} s", flush=True)
             cpu.setdefault("import-sqlite-utils", []).append(seconds)
     medians = {key: statistics.median(values) for key, values in cpu.items()}
-    print(json.dumps({"cpu_medians": medians, "stages_median": {
-        name: statistics.median(s[name] for s in stages) for name in stages[0]} if stages else {}}, indent=1))
+    stage_medians = {name: statistics.median(s.get(name, 0.0) for s in stages) for name in stages[0]} if stages else {}
+    floor_medians = {name: statistics.median(f[name] for f in floors) for name in floors[0]} if floors else {}
+    print(json.dumps({"cpu_medians": medians, "stages_median": stage_medians, "floors_median": floor_medians,
+                      "timers_us_median": statistics.median(timers) if timers else None}, indent=1))
+    print_stage_table(stage_medians, floor_medians, medians["import-chronicle"] / n * 1e6)
     ours = medians["import-chronicle"]
     for key, value in medians.items():
         if key != "import-chronicle":
             print(f"import-chronicle vs {key}: {value / ours:.2f}x by CPU (rate over rate)")
+
+
+def print_stage_table(stages: dict[str, float], floors: dict[str, float], whole_us: float) -> None:
+    """The split's stages (µs a row) grouped by their number, beside the floors of that number."""
+    groups: dict[str, list[tuple[str, float]]] = {}
+    for name, value in stages.items():
+        groups.setdefault(name.split(" ")[0], []).append((name, value))
+    floor_groups: dict[str, list[tuple[str, float]]] = {}
+    for name, value in floors.items():
+        floor_groups.setdefault(name.split(" ")[0], []).append((name, value))
+    print("\n| stage | µs/row | floor, measured alone | µs/row |\n|---|---:|---|---:|")
+    for number in sorted(groups):
+        rows = groups[number]
+        shown = floor_groups.get(number, [])
+        for index, (name, value) in enumerate(rows):
+            floor = shown[index] if index < len(shown) else ("", None)
+            print(f"| {name} | {value:.1f} | {floor[0]} | {'' if floor[1] is None else f'{floor[1]:.1f}'} |")
+        for name, value in shown[len(rows):]:
+            print(f"| | | {name} | {value:.1f} |")
+    print(f"| **sum of the stages** | **{sum(stages.values()):.1f}** | **sum of the floors** | "
+          f"**{sum(floors.values()):.1f}** |")
+    print(f"| the whole import, uninstrumented (median CPU) | {whole_us:.1f} | | |")
 
 
 def rerun_read(n: int, rounds: int) -> None:

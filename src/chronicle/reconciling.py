@@ -91,21 +91,26 @@ def import_items(
             last_where[item.event_id], unit = _place(item)
 
     def is_repeat(index: int, item: Incoming) -> bool:
-        """Whether ``item`` is set aside as a duplicate (and note it if so)."""
+        """Whether ``item`` is set aside as a duplicate (and note it if so).
+
+        A first occurrence costs a dict lookup; where it is is worked out into words
+        only when a repeat is found (both are in the same file, so the repeat says
+        what the file calls an item)."""
         nonlocal unit
-        here, unit = _place(item)
+        event_id = item.event_id
         if duplicates == "last":
-            keep = last_index.get(item.event_id, index)
+            keep = last_index.get(event_id, index)
             if keep == index:
                 return False
-            found.append(Duplicate(item.event_id, _locator(here, unit),
-                                   _locator(last_where[item.event_id], unit), "last"))
+            here, unit = _place(item)
+            found.append(Duplicate(event_id, _locator(here, unit), _locator(last_where[event_id], unit), "last"))
             return True
-        first = first_at.get(item.event_id)
+        first = first_at.get(event_id)
         if first is None:
-            first_at[item.event_id] = here
+            first_at[event_id] = item.row if item.row is not None else item.where
             return False
-        found.append(Duplicate(item.event_id, _locator(here, unit), _locator(first, unit),
+        here, unit = _place(item)
+        found.append(Duplicate(event_id, _locator(here, unit), _locator(first, unit),
                                "first" if duplicates == "first" else "none"))
         return True
 
@@ -149,7 +154,11 @@ def import_items(
             if drafts and item.version is not None:
                 drafts = item.version.noted(drafts)
             if drafts:
-                unfolded.setdefault(item.event_id, []).extend(drafts)
+                waiting = unfolded.get(item.event_id)
+                if waiting is None:
+                    unfolded[item.event_id] = drafts
+                else:
+                    waiting.extend(drafts)
             yield from drafts
 
     def chunks() -> Iterator[list[Incoming]]:

@@ -151,32 +151,41 @@ def _listing(names: Iterable[str]) -> str:
 
 
 def mapped_converter(fields: FieldMap) -> RowConverter:
-    """Turn rows into events as ``fields`` says (``--map``/``--mapping``)."""
+    """Turn rows into events as ``fields`` says (``--map``/``--mapping``).
+
+    The columns of each field are looked up once, here, not once per row.
+    """
+    get = fields.get
+    title_cols, date_cols, end_cols, id_cols = get("title"), get("date"), get("end"), get("id")
+    description_cols, place_cols = get("description"), get("place")
+    tag_cols, actor_cols, url_cols, source_title_cols = get("tags"), get("actors"), get("source"), get("source_title")
+    publisher_cols, published_cols = get("source_publisher"), get("source_published")
+    columns = {"date": date_cols, "end": end_cols, "title": title_cols, "source": url_cols, "id": id_cols,
+               "source_published": published_cols}
+    sources_blame = blame(columns)
 
     def convert(row: Row) -> Incoming | Skip:
-        title = _one(row, fields.get("title"))
-        date = _one(row, fields.get("date"))
-        end = _one(row, fields.get("end"))
-        description = "\n\n".join(v for col in fields.get("description") for v in row.values(col))
-        place = ", ".join(v for col in fields.get("place") for v in row.values(col)) or None
-        tags = _split(row, fields.get("tags"))
-        actors = _split(row, fields.get("actors"))
-        urls = _split(row, fields.get("source"))
-        titles = _split(row, fields.get("source_title"))
-        publisher = _one(row, fields.get("source_publisher")) or None
-        published = _one(row, fields.get("source_published")) or None
-        columns = {"date": fields.get("date"), "end": fields.get("end"), "title": fields.get("title"),
-                   "source": fields.get("source"), "id": fields.get("id"),
-                   "source_published": fields.get("source_published")}
+        title = _one(row, title_cols)
+        date = _one(row, date_cols)
+        end = _one(row, end_cols)
+        values = row.values
+        description = "\n\n".join(v for col in description_cols for v in values(col))
+        place = ", ".join(v for col in place_cols for v in values(col)) or None
+        tags = _split(row, tag_cols)
+        actors = _split(row, actor_cols)
+        urls = _split(row, url_cols)
+        titles = _split(row, source_title_cols)
+        publisher = _one(row, publisher_cols) or None
+        published = _one(row, published_cols) or None
         sources: list[Source] = []
-        with blame(columns):
+        with sources_blame:
             if urls:
                 single = titles[0] if len(urls) == 1 and len(titles) == 1 else None
                 sources = [make_source(url, title=single, publisher=publisher, published=published)
                            for url in urls]
             else:
                 sources = [make_source(None, title=t, publisher=publisher, published=published) for t in titles]
-        event_id = _one(row, fields.get("id")) or None
+        event_id = _one(row, id_cols) or None
         return build(row, event_id=event_id, title=title, date=date, end=end or None,
                      description=description, tags=tags, actors=actors, place=place,
                      sources=sources, columns=columns)

@@ -24,9 +24,11 @@ from chronicle.errors import Conflict, TamperedLog
 from chronicle.model import GENESIS_HASH, NO_EVENT_KINDS, PAYLOAD_VERSION, Draft, Event, EventFields, Kind, Record, chain_hash
 from chronicle.projection import PROJECTION_VERSION, apply, event_from_doc
 from chronicle.store import dialects, queries
+from chronicle.store.collector import fewer_collections
 from chronicle.store.rows import (
     AppendResult,
     Head,
+    fields_payload_json,
     payload_json,
     record_body_json,
     record_from_row,
@@ -124,7 +126,7 @@ def check_link(
 @contextmanager
 def writing(engine: Engine) -> Iterator[Connection]:
     """A connection in a write transaction that holds the log's write lock."""
-    with engine.connect().execution_options(**dialects.write_options()) as conn, conn.begin():
+    with fewer_collections(), engine.connect().execution_options(**dialects.write_options()) as conn, conn.begin():
         dialects.lock_for_append(conn)
         yield conn
 
@@ -263,7 +265,7 @@ class BatchWriter:
         # even when writers' clocks disagree.
         if stamp < self.last_at:
             stamp = self.last_at
-        stored_payload = payload_json(draft.payload)
+        stored_payload = payload_json(draft.payload) if draft.fields is None else fields_payload_json(draft.payload)
         prov = draft.provenance
         kind = draft.kind.value
         body = record_body_json(

@@ -267,11 +267,10 @@ def query_plan(archive: Any, query: Any) -> list[str]:
 
 
 def op_show_full(paths: Paths) -> dict[str, Any]:
-    """A full ``show --since 2023`` as the command does it: the stored documents of the
-    matching events streamed from the store, each parsed and written as its table line
-    (to a null device, so the terminal is not what is timed)."""
-    from chronicle.cli.output import doc_line
-    from chronicle.projection import load_doc
+    """A full ``show --since 2023`` as the command does it: the listing rows of the
+    matching events streamed from the store, each written as its table line (to a null
+    device, so the terminal is not what is timed)."""
+    from chronicle.cli.output import listing_line
     from chronicle.query import EventQuery
 
     archive = open_archive(paths)
@@ -279,8 +278,8 @@ def op_show_full(paths: Paths) -> dict[str, Any]:
     count = 0
     with open(os.devnull, "w", encoding="utf-8") as sink, stopwatch(result):
         write = sink.write
-        for doc in archive.show_docs(EventQuery.parse(since=SINCE)):
-            write(doc_line(load_doc(doc), colour=False) + "\n")
+        for row in archive.listing(EventQuery.parse(since=SINCE)):
+            write(listing_line(row, colour=False) + "\n")
             count += 1
     archive.close()
     result["count"] = count

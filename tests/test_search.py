@@ -98,6 +98,18 @@ def test_the_index_follows_revisions_and_retractions(corpus: Archive) -> None:
     corpus.verify()
 
 
+def test_the_top_of_a_ranking_is_exact_when_more_matches_tie_than_are_read(archive: Archive) -> None:
+    """40 events of the same text score the same; timeline order decides between them.
+    The best few read from the index are not enough to say which 20 come first (nor
+    which 3 before 2005), so a shortcut that stopped there would show later events."""
+    for year in range(2039, 1999, -1):  # the index meets the latest first
+        archive.add(title="Dam collapse downstream", date=str(year), unsourced=True, event_id=f"dam-{year}")
+    expected = [f"dam-{year}" for year in range(2000, 2020)]
+    assert _ids(archive, "dam collapse", sort="relevance", limit=20) == expected
+    assert _ids(archive, "dam", sort="relevance", limit=3, until="2004") == expected[:3]
+    assert _ids(archive, "dam", sort="relevance", limit=50) == [f"dam-{year}" for year in range(2000, 2040)]
+
+
 def test_optimising_the_index_merges_it_and_changes_no_result(corpus: Archive) -> None:
     """What a bulk import ends with: on SQLite the index becomes one segment (each add
     wrote its own), on both backends every search answers exactly as before."""

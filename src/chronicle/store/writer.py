@@ -341,7 +341,6 @@ class BatchWriter:
         if self._deferred:
             for statement in self._deferred:
                 self.conn.exec_driver_sql(statement)
-            fulltext.optimise_index(self.conn)
         self._deferred = None
 
     def _defer_indexes(self) -> None:

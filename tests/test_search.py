@@ -14,7 +14,6 @@ from click.testing import CliRunner
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from chronicle import fulltext
 from chronicle.archive import Archive
 from chronicle.cli import main
 from chronicle.errors import InvalidInput, TamperedLog
@@ -108,28 +107,6 @@ def test_the_top_of_a_ranking_is_exact_when_more_matches_tie_than_are_read(archi
     assert _ids(archive, "dam collapse", sort="relevance", limit=20) == expected
     assert _ids(archive, "dam", sort="relevance", limit=3, until="2004") == expected[:3]
     assert _ids(archive, "dam", sort="relevance", limit=50) == [f"dam-{year}" for year in range(2000, 2040)]
-
-
-def test_optimising_the_index_merges_it_and_changes_no_result(corpus: Archive) -> None:
-    """What a bulk import ends with: on SQLite the index becomes one segment (each add
-    wrote its own), on both backends every search answers exactly as before."""
-    def answers() -> list[list[str]]:
-        return [_ids(corpus, search, sort="relevance") for search, _expected in CONTRACT]
-
-    def segments() -> int:
-        with corpus.store.engine.connect() as conn:
-            return int(conn.execute(text("SELECT count(DISTINCT segid) FROM event_search_idx")).scalar_one())
-
-    sqlite = corpus.store.engine.dialect.name == "sqlite"
-    before = answers()
-    if sqlite:
-        assert segments() > 1
-    with corpus.store.engine.begin() as conn:
-        fulltext.optimise_index(conn)
-    assert answers() == before
-    if sqlite:
-        assert segments() == 1
-    corpus.verify()
 
 
 def test_text_keeps_its_substring_meaning(corpus: Archive) -> None:

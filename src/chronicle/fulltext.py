@@ -186,21 +186,6 @@ def fill(conn: Connection, *, batch_size: int = 2000) -> int:
     return count
 
 
-def optimise_index(conn: Connection) -> None:
-    """Leave the index in its fastest shape for queries, at the end of a bulk load.
-
-    SQLite: FTS5 writes a large import as many segments and merges them only partly as
-    it goes (``automerge``); every query then looks each word up in every segment.
-    ``optimize`` merges them into one b-tree, in the import's own transaction.
-    PostgreSQL: the GIN index's pending list (rows not yet in its tree, scanned by every
-    query) is moved into the tree.
-    """
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql(f"INSERT INTO {TABLE}({TABLE}) VALUES ('optimize')")
-    else:
-        conn.exec_driver_sql(f"SELECT gin_clean_pending_list('ix_{TABLE}_doc'::regclass)")
-
-
 def mismatch(conn: Connection) -> str | None:
     """Why the index does not hold exactly the current events' words (None: it does).
 

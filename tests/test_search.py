@@ -97,6 +97,18 @@ def test_the_index_follows_revisions_and_retractions(corpus: Archive) -> None:
     corpus.verify()
 
 
+def test_the_top_of_a_ranking_is_exact_when_more_matches_tie_than_are_read(archive: Archive) -> None:
+    """60 events of the same text score the same; timeline order decides between them.
+    The best few read from the index (5 × limit + 50) are not enough to say which come
+    first, so a shortcut that stopped there would show later events."""
+    for year in range(2059, 1999, -1):  # the index meets the latest first
+        archive.add(title="Dam collapse downstream", date=str(year), unsourced=True, event_id=f"dam-{year}")
+    timeline = [f"dam-{year}" for year in range(2000, 2060)]
+    assert _ids(archive, "dam collapse", sort="relevance", limit=1) == timeline[:1]
+    assert _ids(archive, "dam", sort="relevance", limit=2, until="2004") == timeline[:2]
+    assert _ids(archive, "dam", sort="relevance", limit=20) == timeline[:20]
+
+
 def test_text_keeps_its_substring_meaning(corpus: Archive) -> None:
     assert [e.id for e in corpus.show(EventQuery.parse(text="monopol"))] == ["engine", "ruling"]
 

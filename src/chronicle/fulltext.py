@@ -290,15 +290,24 @@ def _score_pg(element: Score, compiler: Any, **kwargs: Any) -> str:
 
 
 def ranked(query: SearchQuery, *, limit: int | None = None) -> Any:
-    """A subquery of matching ``event_id`` with their ``score`` (lower is better); with
-    ``limit``, only the best that many (the engine keeps a top-k heap, no full sort)."""
-    from sqlalchemy import select
+    """A subquery of matching ``event_id`` with their ``score`` (lower is better).
+
+    With ``limit``, only the best that many (the engine keeps a top-k heap, no full
+    sort), and two more columns that say whether they are enough: ``found``, how many
+    there are (fewer than ``limit``: every match), and ``worst``, the score of the last
+    one — a match left out scores no better.
+    """
+    from sqlalchemy import func, select
 
     score = Score(query)
     stmt = select(search_table.c.event_id, score.label("score")).where(Matches(query))
-    if limit is not None:
-        stmt = stmt.order_by(score).limit(limit)
-    return stmt.subquery("ranked")
+    if limit is None:
+        return stmt.subquery("ranked")
+    best = stmt.order_by(score).limit(limit).subquery("best")
+    return select(
+        best.c.event_id, best.c.score,
+        func.max(best.c.score).over().label("worst"), func.count().over().label("found"),
+    ).subquery("ranked")
 
 
 class _RankedFirst(Join):

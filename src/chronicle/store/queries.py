@@ -109,6 +109,8 @@ def events_statement(query: EventQuery, *, columns: tuple[Any, ...] = DOC, candi
         ranking = fulltext.ranked(query.search, limit=candidates)
         stmt = part(*(() if query.since is None else (_v.hi >= query.since,)))
         stmt = stmt.select_from(fulltext.ranked_join(ranking, versions_table, ranking.c.event_id == _v.event_id))
+        if candidates is not None:
+            stmt = stmt.add_columns(ranking.c.score, ranking.c.worst, ranking.c.found)
         stmt = stmt.order_by(ranking.c.score, _v.lo, _v.precision, _v.event_id)
     elif query.since is None:
         stmt = part()
@@ -150,14 +152,18 @@ def _batches(engine: Engine, query: EventQuery, columns: tuple[Any, ...], *, bat
     ``first_only``: each row's first column alone (no Row object per event)."""
     if query.search is not None and query.sort == "relevance" and query.limit:
         # Best matches first, cheaply: join only the index's best few to their events.
-        # Enough of them passing the other filters are the true top (every other match
-        # scores lower); too few, and the full ranking below decides.
-        fast = events_statement(query, columns=columns, candidates=query.limit * 5 + 50)
+        # They are the true top when they are every match, or when enough pass the other
+        # filters and the last scores better than any match left out (on a tie, timeline
+        # order decides: a tied match left out could come first). Else the full ranking
+        # below decides. (Reading limit + 10 first saves 3 ms of CPU at 1M events, but a
+        # tie at the cut, common for a place name, then ranks twice: 34 → 82 ms.)
+        candidates = query.limit * 5 + 50
         with engine.connect() as conn:
-            found = conn.execute(fast)
-            rows = (found.scalars() if first_only else found).all()
-        if len(rows) == query.limit:
-            yield rows
+            rows = conn.execute(events_statement(query, columns=columns, candidates=candidates)).all()
+        if rows and (rows[-1].found < candidates or (len(rows) == query.limit and rows[-1].score < rows[-1].worst)):
+            # Without the ranking's own three columns, as the full statement gives them.
+            width = len(columns) + 3
+            yield [row[0] for row in rows] if first_only else [tuple(row[:width]) for row in rows]
             return
     stmt = events_statement(query, columns=columns)
     with engine.connect() as conn, conn.execution_options(yield_per=batch_size).execute(stmt) as result:

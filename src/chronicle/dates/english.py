@@ -341,7 +341,12 @@ def _dateutil(text: str, raw: str, field: str) -> HistDate:
         return HistDate(one.year, one.month, one.day)
     offset: int | None = None
     if one.tzinfo is not None:
-        delta = one.utcoffset()
+        try:
+            delta = one.utcoffset()
+        except ValueError:
+            # dateutil read a number as an offset of a day or more ("..2023-02-29").
+            raise BadDate("has a time-zone offset of a day or more", field=field, value=raw,
+                          accepted=ACCEPTED) from None
         offset = int(delta.total_seconds() // 60) if delta is not None else None
     seconds = one.second if one.second == two.second else None
     # dateutil zeroes the fraction whenever seconds are given, so ask the text itself.

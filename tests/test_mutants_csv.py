@@ -24,12 +24,22 @@ from typing import Any
 import pytest
 
 from chronicle.archive import Archive
+from chronicle.errors import InvalidInput
+from chronicle.formats import csv_format
 from chronicle.formats.controls import ControlFree, without_controls
 from chronicle.formats.csv_cells import COLUMNS, TEXT_COLUMNS, neutralise, neutralise_json, unneutralise
 from chronicle.formats.csv_format import export_csv_docs
 from chronicle.model import make_source
 
 STARTERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@pytest.fixture(autouse=True)
+def _no_cached_cells() -> None:
+    """Cells are cached per distinct value; a cache filled before a mutant was switched on
+    (mutmut forks each mutant from a process that ran the tests) would hide it."""
+    for cached in (csv_format._date_cells, csv_format._list_cell, csv_format._place_cell):
+        cached.cache_clear()
 BOUNDARIES = (",", ";", "\t", "\r", "\n", '"')
 
 
@@ -117,6 +127,9 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Archive]:
                     actors=[f"a{text}".strip()], place=f"p{text}", sources=[source], event_id=f"e{number:02d}")
     archive.claim("e00", "place", "=claimed", [make_source("https://example.org/c", title="@claim")], note="-note")
     archive.claim("e00", "actors", ["=one", "two"], [make_source("https://example.org/d")])
+    archive.add(title="Unsourced", date="2024-04", end="2025-11", place="Guayaquil", unsourced=True,
+                event_id="z-unsourced")
+    archive.claim("z-unsourced", "place", "Quito", [make_source("https://example.org/z")])
     yield archive
     archive.close()
 
@@ -149,13 +162,13 @@ def test_no_text_cell_of_any_file_can_start_a_formula(hostile: Archive, tmp_path
                                                       options: dict[str, Any]) -> None:
     events, side = _export(hostile, tmp_path, **options)
     rows = _rows(events)
-    assert len(rows) == len(HOSTILE)
+    assert len(rows) == len(HOSTILE) + 1
     for row in rows:
         for column in TEXT_COLUMNS:
             assert not _unsafe(row[column]), (column, row[column])
         assert not _unsafe(row["sources"]), row["sources"]  # the JSON cell escapes them
-        assert json.loads(row["sources"])[0]["url"].endswith(";=1+1")
-        assert row["date"] == "2024" and row["revision_count"] in ("1", "5")
+        assert json.loads(row["sources"])[0]["url"].endswith(";=1+1") or row["id"] == "z-unsourced"
+        assert row["date"] in ("2024", "2024-04") and row["revision_count"] in ("1", "3", "5")
     by_id = {row["id"]: row for row in rows}
     assert unneutralise(by_id["e01"]["description"]) == "+1"
     assert by_id["e01"]["description"] == "'+1"
@@ -167,14 +180,19 @@ def test_no_text_cell_of_any_file_can_start_a_formula(hostile: Archive, tmp_path
                 assert not _unsafe(cell), (name, column, cell)
     if "claims_file" in side:
         claims = _rows(side["claims_file"])
-        assert [(c["event_id"], c["field"], c["value"], c["note"]) for c in claims] == [
-            ("e00", "place", "p=1", ""), ("e00", "place", "'=claimed", "'-note"),
-            ("e00", "actors", "a=1", ""), ("e00", "actors", "'=one; two", ""),
+        assert [(c["event_id"], c["claim_number"], c["field"], c["value"], c["note"]) for c in claims] == [
+            ("e00", "1", "place", "p=1", ""), ("e00", "2", "place", "'=claimed", "'-note"),
+            ("e00", "3", "actors", "a=1", ""), ("e00", "4", "actors", "'=one; two", ""),
+            ("z-unsourced", "1", "place", "Guayaquil", ""), ("z-unsourced", "2", "place", "Quito", ""),
         ]
+        assert json.loads(claims[0]["sources"])[0]["url"] == "https://example.org/0?a=1;=1+1"
+        assert "\\u003d1+1" in claims[0]["sources"]
+        assert claims[4]["sources"] == ""  # the unsourced event's own value: no sources
     if "sources_file" in side:
         first = next(row for row in _rows(side["sources_file"]) if row["event_id"] == "e01")
         assert (first["event_id"], first["source_number"], first["url"], first["publisher"]) == (
             "e01", "1", "https://example.org/1?a=1;'=1+1", "'+1")
+        assert (first["published"], first["accessed"]) == ("", "")
 
 
 def test_raw_keeps_every_cell_as_stored(hostile: Archive, tmp_path: Path) -> None:
@@ -248,3 +266,34 @@ def test_the_disputed_column_names_the_fields_whose_sources_disagree(tmp_path: P
     stats = export_csv_docs(iter(docs), out, None, {})
     assert stats.written == 2
     assert [row["disputed"] for row in _rows(out.getvalue())] == ["date; place", ""]
+
+
+def test_the_sources_and_claims_files_come_from_stored_text_or_dicts_alike(hostile: Archive, tmp_path: Path) -> None:
+    docs = list(hostile.event_docs())
+    outputs = []
+    for form in (docs, [json.loads(doc) for doc in docs]):
+        out = io.StringIO(newline="")
+        side, claims = tmp_path / f"s{len(outputs)}.csv", tmp_path / f"c{len(outputs)}.csv"
+        stats = export_csv_docs(iter(form), out, None, {"sources_file": side, "claims_file": claims})
+        assert stats.written == len(docs)
+        outputs.append((out.getvalue(), _read(side), _read(claims)))
+    assert outputs[0] == outputs[1]
+
+
+def test_a_sources_file_that_is_a_folder_is_refused_naming_the_option(hostile: Archive, tmp_path: Path) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        export_csv_docs(iter(hostile.event_docs()), io.StringIO(), None, {"sources_file": tmp_path})
+    assert caught.value.field == "--sources-file"
+
+
+@pytest.mark.parametrize(("date", "end", "cells"), [
+    ("2024-04", "2025-11", ["2024-04", "2024-04-01", "2025-11-30", "month", "false", "false", "2025-11"]),
+    ("2024-04", "..", ["2024-04", "2024-04-01", "", "month", "false", "false", ".."]),
+    ("2024~", None, ["2024~", "2024-01-01", "2024-12-31", "year", "true", "false", ""]),
+])
+def test_the_date_columns(date: str, end: str | None, cells: list[str]) -> None:
+    out = io.StringIO(newline="")
+    export_csv_docs(iter([_doc("d", date=date, end=end)]), out, None, {})
+    row = _rows(out.getvalue())[0]
+    assert [row[c] for c in ("date", "earliest_day", "latest_day", "precision", "approximate", "uncertain",
+                             "end")] == cells

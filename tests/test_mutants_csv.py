@@ -270,7 +270,7 @@ def test_the_disputed_column_names_the_fields_whose_sources_disagree(tmp_path: P
 
 def test_the_sources_and_claims_files_come_from_stored_text_or_dicts_alike(hostile: Archive, tmp_path: Path) -> None:
     docs = list(hostile.event_docs())
-    outputs = []
+    outputs: list[tuple[str, str, str]] = []
     for form in (docs, [json.loads(doc) for doc in docs]):
         out = io.StringIO(newline="")
         side, claims = tmp_path / f"s{len(outputs)}.csv", tmp_path / f"c{len(outputs)}.csv"

@@ -64,6 +64,7 @@ fuzz: $(STAMP)
 ## name patterns) defaults to the functions listed in tests/mutation_score.py.
 MUTANTS ?= $(shell $(BIN)/python -m tests.mutation_score --patterns)
 mutate: $(STAMP)
+	rm -rf mutants  # a fresh run: mutmut keeps old verdicts when only the tests changed
 	nice -n 10 $(BIN)/mutmut run --max-children 2 $(MUTANTS) || true
 	$(BIN)/python -m tests.mutation_score
 

@@ -3,7 +3,8 @@
 ``python -m tests.mutation_score --patterns`` prints the mutant name patterns (the
 Makefile passes them to ``mutmut run``); without an option it reads mutmut's results
 (``mutants/**/*.meta``) and prints, for each of the four areas and in all, how many of
-those mutants were killed, survived or were not run, and the score (killed of tested).
+those mutants were killed, timed out, survived or were not run, and the score (killed
+or timed out, of those tested — mutmut's own count), then the survivors by name.
 """
 
 from __future__ import annotations
@@ -77,17 +78,19 @@ def main(argv: list[str]) -> int:
     if not codes:
         print(f"no mutmut results under {MUTANTS}/: run `make mutate` first", file=sys.stderr)
         return 1
-    total = {"killed": 0, "survived": 0, "other": 0, "not run": 0}
-    print(f"{'area':<10} {'mutants':>7} {'killed':>6} {'survived':>8} {'other':>5} {'not run':>7}  score")
+    total = {"killed": 0, "timeout": 0, "survived": 0, "other": 0, "not run": 0}
+    print(f"{'area':<10} {'mutants':>7} {'killed':>6} {'timeout':>7} {'survived':>8} {'other':>5} {'not run':>7}  score")
     for area in AREAS:
-        counts = {"killed": 0, "survived": 0, "other": 0, "not run": 0}
+        counts = {"killed": 0, "timeout": 0, "survived": 0, "other": 0, "not run": 0}
         for name, code in codes.items():
             if area_of(name) != area:
                 continue
             if code is None:
                 counts["not run"] += 1
-            elif code in KILLED or code in TIMEOUT:
+            elif code in KILLED:
                 counts["killed"] += 1
+            elif code in TIMEOUT:
+                counts["timeout"] += 1
             elif code in SURVIVED:
                 counts["survived"] += 1
             else:  # no tests reached it (33), suspicious, segfault…
@@ -105,10 +108,12 @@ def main(argv: list[str]) -> int:
 
 
 def _row(area: str, counts: dict[str, int]) -> str:
-    tested = counts["killed"] + counts["survived"] + counts["other"]
-    score = f"{100.0 * counts['killed'] / tested:.1f}%" if tested else "-"
-    return (f"{area:<10} {sum(counts.values()):>7} {counts['killed']:>6} {counts['survived']:>8} "
-            f"{counts['other']:>5} {counts['not run']:>7}  {score}")
+    # As mutmut counts it: a mutant whose tests hang (timeout) is caught, not survived.
+    caught = counts["killed"] + counts["timeout"]
+    tested = caught + counts["survived"] + counts["other"]
+    score = f"{100.0 * caught / tested:.1f}%" if tested else "-"
+    return (f"{area:<10} {sum(counts.values()):>7} {counts['killed']:>6} {counts['timeout']:>7} "
+            f"{counts['survived']:>8} {counts['other']:>5} {counts['not run']:>7}  {score}")
 
 
 if __name__ == "__main__":

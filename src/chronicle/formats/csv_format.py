@@ -239,8 +239,11 @@ def _with_claim_rows(docs: Iterable[Mapping[str, Any] | str], claims_writer: Any
         for number, claim in enumerate(doc.get("claims", ()), start=1):
             value = claim["value"]
             cells = {"value": encode_list(value) if isinstance(value, list) else value, "note": claim.get("note", "")}
+            sources = _compact_json(claim["sources"]) if claim["sources"] else ""
             if safe:
+                # The sources cell as in the events file: a starter after `;` `"` … escaped (issue 16).
                 cells = {k: neutralise(v) for k, v in cells.items()}
+                sources = neutralise_json(sources)
             claims_writer.writerow([doc["id"], str(number), claim["field"], cells["value"], claim["rank"],
-                                    cells["note"], _compact_json(claim["sources"]) if claim["sources"] else ""])
+                                    cells["note"], sources])
         yield doc

@@ -18,23 +18,10 @@ from sqlalchemy import text
 from chronicle.archive import Archive
 from chronicle.cli import main
 from chronicle.errors import ProjectionMismatch, TamperedLog
-from chronicle.model import chain_hash
 from chronicle.query import EventQuery
-from chronicle.store import record_body_json
 from chronicle.store.integrity import COLUMNS, check_projection
-
-
-def _sql(archive: Archive, statement: str, **params: object) -> None:
-    """Run ``statement`` with the log's append-only triggers switched off for it."""
-    engine = archive.store.engine
-    with engine.begin() as conn:
-        if engine.dialect.name == "sqlite":
-            conn.execute(text("DROP TRIGGER IF EXISTS log_no_update"))
-            conn.execute(text(statement), params)
-        else:
-            conn.execute(text("ALTER TABLE log DISABLE TRIGGER log_no_update"))
-            conn.execute(text(statement), params)
-            conn.execute(text("ALTER TABLE log ENABLE TRIGGER log_no_update"))
+from tests.forging import forge_sql as _sql
+from tests.forging import rehash
 
 
 def _versions_sql(archive: Archive, statement: str, **params: object) -> None:
@@ -61,16 +48,7 @@ def _rewrite_chain(archive: Archive, first: int, change: str) -> None:
     (links, sequence, time order) can catch what they did.
     """
     _sql(archive, change)
-    with archive.store.engine.connect() as conn:
-        rows = conn.execute(text("SELECT * FROM log ORDER BY seq")).mappings().all()
-    prev = rows[first - 2]["hash"] if first > 1 else "0" * 64
-    for row in rows[first - 1:]:
-        body = record_body_json(int(row["seq"]), row["event_id"], row["kind"], row["payload"], row["author"],
-                                row["recorded_at"], row["origin"], row["reason"], int(row["v"]))
-        digest = chain_hash(prev, body)
-        _sql(archive, "UPDATE log SET prev_hash = :prev, hash = :hash WHERE seq = :seq",
-             prev=prev, hash=digest, seq=int(row["seq"]))
-        prev = digest
+    rehash(archive, first)
 
 
 # -- the log ----------------------------------------------------------------------------

@@ -21,9 +21,10 @@ from sqlalchemy import text
 
 from chronicle.archive import Archive
 from chronicle.errors import ProjectionMismatch, TamperedLog
-from chronicle.model import Source, chain_hash
-from chronicle.store import record_body_json
+from chronicle.model import Source
 from chronicle.store.integrity import check_projection
+from tests.forging import forge_sql as _sql
+from tests.forging import rehash
 
 
 @pytest.fixture(scope="module")
@@ -51,26 +52,6 @@ def archive(template: Path, tmp_path: Path) -> Iterator[Archive]:
     opened = Archive.open(f"sqlite:///{copy}", author="tester")
     yield opened
     opened.close()
-
-
-def _sql(archive: Archive, statement: str, **params: object) -> None:
-    with archive.store.engine.begin() as conn:
-        conn.execute(text("DROP TRIGGER IF EXISTS log_no_update"))
-        conn.execute(text(statement), params)
-
-
-def _rehash(archive: Archive, first: int) -> None:
-    """Re-hash the chain from record ``first`` on, as a forger who recomputes hashes would."""
-    with archive.store.engine.connect() as conn:
-        rows = conn.execute(text("SELECT * FROM log ORDER BY seq")).mappings().all()
-    prev = rows[first - 2]["hash"] if first > 1 else "0" * 64
-    for row in rows[first - 1:]:
-        body = record_body_json(int(row["seq"]), row["event_id"], row["kind"], row["payload"], row["author"],
-                                row["recorded_at"], row["origin"], row["reason"], int(row["v"]))
-        digest = chain_hash(prev, body)
-        _sql(archive, "UPDATE log SET prev_hash = :prev, hash = :hash WHERE seq = :seq",
-             prev=prev, hash=digest, seq=int(row["seq"]))
-        prev = digest
 
 
 def _log_error(archive: Archive, workers: int) -> TamperedLog:
@@ -119,7 +100,7 @@ def test_records_in_the_same_instant_verify(archive: Archive) -> None:
     with archive.store.engine.connect() as conn:
         second = conn.execute(text("SELECT recorded_at FROM log WHERE seq = 2")).scalar_one()
     _sql(archive, "UPDATE log SET recorded_at = :at WHERE seq = 3", at=second)
-    _rehash(archive, 3)
+    rehash(archive, 3)
     archive.store.rebuild_projection()
     assert archive.store.verify(workers=1).count == 5
     assert archive.store.verify(workers=2).count == 5  # 3 starts the second range: the seam
@@ -151,7 +132,7 @@ def test_a_sequence_gap_is_named(archive: Archive, workers: int, old: int, new: 
     # Record 0 is outside 1..last: the log is read from 2 on, and 1 is missing.
     _sql(archive, "UPDATE event_versions SET from_seq = :new WHERE from_seq = :old", old=old, new=new)
     _sql(archive, "UPDATE log SET seq = :new WHERE seq = :old", old=old, new=new)
-    _rehash(archive, 1)
+    rehash(archive, 1)
     error = _log_error(archive, workers)
     assert (error.describe(), error.seq) == (f"sequence gap: expected {expected}, found {found}", expected)
 
@@ -160,7 +141,7 @@ def test_a_sequence_gap_is_named(archive: Archive, workers: int, old: int, new: 
 @pytest.mark.parametrize("seq", [2, 3, 5])
 def test_records_out_of_time_order_are_named(archive: Archive, workers: int, seq: int) -> None:
     _sql(archive, "UPDATE log SET recorded_at = '2000-01-01T00:00:00.000000Z' WHERE seq = :seq", seq=seq)
-    _rehash(archive, seq)
+    rehash(archive, seq)
     archive.store.rebuild_projection()
     error = _log_error(archive, workers)
     assert (error.describe(), error.seq) == (f"record {seq}: recorded before its predecessor", seq)
@@ -302,7 +283,7 @@ def test_a_long_value_is_cut_in_the_message(archive: Archive) -> None:
 
 def test_a_record_that_cannot_be_replayed_is_named(archive: Archive) -> None:
     _sql(archive, "UPDATE log SET kind = 'recorded' WHERE seq = 3")
-    _rehash(archive, 3)
+    rehash(archive, 3)
     mismatch = _mismatch(archive)
     assert mismatch.describe().startswith("event runoff-2025: record 3 cannot be replayed (")
     assert (mismatch.event_id, mismatch.column, mismatch.seq) == ("runoff-2025", None, 3)

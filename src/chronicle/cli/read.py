@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import itertools
 import json
 import sys
@@ -11,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from chronicle.cli.output import event_detail, event_line, json_array, listing_line, record_history, record_line, use_colour
+from chronicle.cli.output import event_detail, event_line, json_array, listing_lines, record_history, record_line, use_colour
 from chronicle.cli.settings import Settings
 from chronicle.projection import ListingRow, event_json, event_to_doc, load_doc, reading_documents
 
@@ -116,7 +115,7 @@ def _list(archive: Archive, query: EventQuery, fmt: str, disputed: bool) -> None
 
 def _table_lines(rows: Iterator[ListingRow]) -> Iterator[str]:
     # One look at the terminal for the whole listing.
-    return map(functools.partial(listing_line, colour=use_colour()), rows)
+    return listing_lines(rows, colour=use_colour())
 
 
 def _write_table(lines: Iterator[str]) -> None:

@@ -9,6 +9,7 @@ cells out of the stored text, would change.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from hypothesis import example, given, settings
@@ -18,7 +19,7 @@ from chronicle.archive import Archive
 from chronicle.model import fold_text
 from chronicle.projection import event_from_doc, event_to_doc
 from chronicle.store import doc_json
-from chronicle.store.rows import key_text
+from chronicle.store.rows import key_text, utc_now_text
 from chronicle.store.schema import SEP
 
 _json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
@@ -56,3 +57,14 @@ def test_every_stored_document_is_what_json_writes(seeded: Archive) -> None:
 def test_tags_folded_in_one_call_are_tags_folded_one_by_one(values: list[str]) -> None:
     one_by_one = SEP + SEP.join(fold_text(v) for v in values) + SEP if values else ""
     assert key_text(tuple(values)) == one_by_one
+
+
+@given(st.datetimes(min_value=datetime(2, 1, 1), max_value=datetime(9998, 12, 31), timezones=st.timezones()))
+def test_the_clock_stamp_is_utc_whatever_zone_the_moment_is_in(moment: datetime) -> None:
+    # recorded_at is compared as text: every stamp must be the UTC instant, in one form
+    # (the clock's own zone takes a shortcut; any other zone is converted first).
+    stamp = utc_now_text(moment)
+    assert stamp == moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    assert len(stamp) == 27 and stamp.endswith("Z")
+    assert utc_now_text(moment.astimezone(UTC)) == stamp
+    assert utc_now_text(moment.astimezone(timezone(timedelta(hours=2)))) == stamp
